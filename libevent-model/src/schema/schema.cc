@@ -99,27 +99,31 @@ result<void> schema::check_evolution(const schema& newer) const {
 
 result<std::shared_ptr<const schema>> registry::add(schema s) {
   if (auto v = s.validate(); !v) return v.err();
-  auto& versions = types_[s.name()];
-  if (auto it = versions.find(s.version()); it != versions.end()) {
+  auto found = types_.find(s.name());
+  if (found == types_.end() && count_ >= max_types) {
+    return error{errc::overloaded, "registry full: at most " + std::to_string(max_types) + " types"};
+  }
+  std::map<std::uint32_t, std::shared_ptr<const schema>> no_versions;
+  auto& known = found != types_.end() ? found->second : no_versions;
+  if (auto it = known.find(s.version()); it != known.end()) {
     if (*it->second == s) return it->second;
     return error{errc::incompatible, s.name() + " v" + std::to_string(s.version()) +
                                          " is already registered with different fields"};
   }
   // Check against the closest neighbours so every adjacent pair is compatible.
-  auto next = versions.upper_bound(s.version());
-  if (next != versions.end()) {
+  auto next = known.upper_bound(s.version());
+  if (next != known.end()) {
     if (auto r = s.check_evolution(*next->second); !r) return r.err();
   }
-  if (next != versions.begin()) {
+  if (next != known.begin()) {
     auto prev = std::prev(next);
     if (auto r = prev->second->check_evolution(s); !r) return r.err();
   }
   if (count_ >= max_types) {
-    if (versions.empty()) types_.erase(s.name());
     return error{errc::overloaded, "registry full: at most " + std::to_string(max_types) + " types"};
   }
   auto held = std::make_shared<const schema>(std::move(s));
-  versions.emplace(held->version(), held);
+  types_[held->name()].emplace(held->version(), held);
   ++count_;
   return held;
 }
@@ -139,9 +143,17 @@ std::shared_ptr<const schema> registry::find(std::string_view name, std::uint32_
 
 std::vector<std::shared_ptr<const schema>> registry::newest() const {
   std::vector<std::shared_ptr<const schema>> out;
-  for (const auto& [name, versions] : types_) {
-    if (!versions.empty()) out.push_back(versions.rbegin()->second);
+  for (const auto& [name, known] : types_) {
+    if (!known.empty()) out.push_back(known.rbegin()->second);
   }
+  return out;
+}
+
+std::vector<std::shared_ptr<const schema>> registry::versions(std::string_view name) const {
+  std::vector<std::shared_ptr<const schema>> out;
+  auto it = types_.find(name);
+  if (it == types_.end()) return out;
+  for (const auto& [version, s] : it->second) out.push_back(s);
   return out;
 }
 

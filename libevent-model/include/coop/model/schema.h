@@ -93,6 +93,8 @@ class COOP_MODEL_EXPORT registry {
                                                    std::uint32_t version) const;
   /// All newest versions, sorted by name.
   [[nodiscard]] std::vector<std::shared_ptr<const schema>> newest() const;
+  /// Every known version of `name`, oldest first (empty if unknown).
+  [[nodiscard]] std::vector<std::shared_ptr<const schema>> versions(std::string_view name) const;
   /// Number of (name, version) pairs held.
   [[nodiscard]] std::size_t size() const noexcept;
 
