@@ -15,10 +15,6 @@ using transform_detail::value_ops;
 
 enum action : std::uint8_t { act_drop = 1, act_truncate = 2 };
 
-// How many versions below the newest compile(registry) probes: the registry
-// offers no enumeration of versions.
-constexpr std::uint32_t older_versions_probed = 64;
-
 // A spec compiled for one schema: one action mask per field.
 struct plan {
   std::shared_ptr<const schema> s;
@@ -164,13 +160,8 @@ result<transform> transform::compile(const registry& reg, transform_spec spec,
                                      std::optional<anonymizer> anon) {
   if (auto r = check_spec(spec); !r) return r.err();
   std::vector<std::shared_ptr<const schema>> types;
-  for (auto& newest : reg.newest()) {
-    const std::uint32_t v = newest->version();
-    const std::uint32_t lowest = v > older_versions_probed ? v - older_versions_probed : 1;
-    for (std::uint32_t older = lowest; older < v; ++older) {
-      if (auto s = reg.find(newest->name(), older)) types.push_back(std::move(s));
-    }
-    types.push_back(newest);
+  for (const auto& newest : reg.newest()) {
+    for (auto& s : reg.versions(newest->name())) types.push_back(std::move(s));
   }
   for (const auto& l : lists_of(spec)) {
     for (const auto& name : *l.names) {

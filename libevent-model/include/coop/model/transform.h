@@ -62,7 +62,7 @@ class COOP_MODEL_EXPORT transform {
                                    std::optional<anonymizer> anon = std::nullopt);
 
   /// Compiles `spec` for every type held by `reg`: the newest version of
-  /// each type and every older version among the 64 below it. A field name
+  /// each type and every older version it holds. A field name
   /// must exist in at least one of these types; the projection applies to
   /// the types that have the field. Errors as above; the message also
   /// names the type for a required field that would be dropped (so a
