@@ -27,7 +27,7 @@ int main() {
   if (auto v2 = reg.add(schema("badge_swipe", 2, fields)); !v2) return 1;
 
   // Changing a field's type is refused, naming the field.
-  auto bad_fields = v1.fields();
+  auto bad_fields = fields;
   bad_fields[1].ty = type(type_kind::string);
   auto refused = reg.add(schema("badge_swipe", 3, bad_fields));
   std::printf("refused: %s\n", refused.err().message.c_str());

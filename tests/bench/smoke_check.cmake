@@ -1,0 +1,62 @@
+# bench/smoke: runs the benchmark on a tiny workload and checks that it exits
+# 0 and prints exactly one JSON object with the keys docs/performance.md
+# promises. Speed is not checked. Usage: cmake -DBENCH=<program> -P smoke_check.cmake
+if(NOT BENCH)
+  message(FATAL_ERROR "set -DBENCH=<path of coop-bench-eventmodel>")
+endif()
+execute_process(
+  COMMAND ${BENCH} --json --events 300 --iterations 1 --min-time 0
+  OUTPUT_VARIABLE out
+  ERROR_VARIABLE err
+  RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "the benchmark failed (${rc}):\n${err}\nstdout:\n${out}")
+endif()
+string(STRIP "${out}" out)
+string(JSON type ERROR_VARIABLE bad TYPE "${out}")
+if(bad OR NOT type STREQUAL "OBJECT")
+  message(FATAL_ERROR "stdout is not one JSON object (type ${type}, ${bad}):\n${out}")
+endif()
+
+# The keys (dotted paths), each with the JSON type it must have.
+set(expected
+  ratios.codec_vs_json NUMBER
+  ratios.json_vs_nlohmann NUMBER
+  rates.encode_per_s NUMBER
+  rates.decode_per_s NUMBER
+  rates.view_decode_per_s NUMBER
+  rates.filter_evals_per_s NUMBER
+  rates.json_encode_per_s NUMBER
+  rates.json_decode_per_s NUMBER
+  rates.nlohmann_roundtrip_per_s NUMBER
+  events NUMBER
+  machine.nproc NUMBER
+  machine.cpu STRING
+  checksum NUMBER)
+list(LENGTH expected n)
+math(EXPR last "${n} - 1")
+foreach(i RANGE 0 ${last} 2)
+  math(EXPR j "${i} + 1")
+  list(GET expected ${i} shown)
+  list(GET expected ${j} want)
+  string(REPLACE "." ";" path "${shown}")
+  string(JSON got ERROR_VARIABLE missing TYPE "${out}" ${path})
+  if(missing)
+    message(FATAL_ERROR "key ${shown} missing from the JSON output:\n${out}")
+  endif()
+  if(NOT got STREQUAL want)
+    message(FATAL_ERROR "key ${shown} is ${got}, expected ${want}:\n${out}")
+  endif()
+endforeach()
+
+string(JSON events GET "${out}" events)
+if(NOT events EQUAL 300)
+  message(FATAL_ERROR "events is ${events}, expected 300")
+endif()
+foreach(rate encode_per_s decode_per_s filter_evals_per_s nlohmann_roundtrip_per_s)
+  string(JSON v GET "${out}" rates ${rate})
+  if(v LESS_EQUAL 0)
+    message(FATAL_ERROR "rates.${rate} is ${v}, expected a positive number")
+  endif()
+endforeach()
+message(STATUS "bench/smoke: the benchmark ran and printed the expected JSON")
