@@ -21,6 +21,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -124,6 +125,9 @@ options parse_options(int argc, char** argv) {
   if (o.min_time < 0) o.min_time = o.quick ? 0.15 : 0.5;
   return o;
 }
+
+// Events the in-cache filter figures cycle over (about 1.7 MB of events).
+constexpr std::size_t hot_events = 1024;
 
 using clock_type = std::chrono::steady_clock;
 
@@ -333,23 +337,34 @@ void run_filters(const options& o, const workload& w, figures& f) {
   std::fprintf(stderr, "filters match: port %zu, subnet %zu, compound %zu of %zu events\n",
                got_port, got_subnet, got_compound, n);
 
+  // A filter runs on an event just built or decoded, so the event is in the
+  // cache: the headline figures cycle over a window of events that fits in
+  // L2. Sweeping all the events (each a tree of heap blocks, ~1.6 KB) measures
+  // the memory system instead; it is reported too, as *_streaming_*.
+  const std::span<const m::event> hot(w.events.data(), std::min<std::size_t>(n, hot_events));
   std::uint64_t& sum = f.checksum;
-  auto eval = [&](const m::filter& flt) {
-    return [&] {
+  auto eval = [&](const m::filter& flt, std::span<const m::event> events) {
+    return [&sum, &flt, events, now] {
       std::uint64_t hits = 0;
-      for (const auto& e : w.events) hits += flt.matches(e, now);
+      for (const auto& e : events) hits += flt.matches(e, now);
       sum += hits;
     };
   };
-  const double port = measure(o, "filter resp_p == 22/tcp", n, eval(by_port));
-  const double subnet = measure(o, "filter orig_h in 10/8", n, eval(by_subnet));
-  const double both = measure(o, "filter compound (set+regex)", n, eval(compound));
+  const double port = measure(o, "filter resp_p == 22/tcp", hot.size(), eval(by_port, hot));
+  const double subnet = measure(o, "filter orig_h in 10/8", hot.size(), eval(by_subnet, hot));
+  const double both = measure(o, "filter compound (set+regex)", hot.size(), eval(compound, hot));
+  const double port_all = measure(o, "filter resp_p, all events", n, eval(by_port, w.events));
+  const double subnet_all = measure(o, "filter orig_h, all events", n, eval(by_subnet, w.events));
   // Simple predicates: evaluations per second over both of them together
   // (the harmonic mean of the two rates).
-  f.rates["filter_evals_per_s"] = port > 0 && subnet > 0 ? 2.0 / (1.0 / port + 1.0 / subnet) : 0.0;
+  auto combined = [](double a, double b) {
+    return a > 0 && b > 0 ? 2.0 / (1.0 / a + 1.0 / b) : 0.0;
+  };
+  f.rates["filter_evals_per_s"] = combined(port, subnet);
   f.rates["filter_port_eq_per_s"] = port;
   f.rates["filter_subnet_in_per_s"] = subnet;
   f.rates["filter_compound_per_s"] = both;
+  f.rates["filter_evals_streaming_per_s"] = combined(port_all, subnet_all);
 }
 
 std::string cpu_model() {

@@ -60,6 +60,9 @@ TEST_CASE("bad subnets name the problem") {
   CHECK(subnet::parse("10.0.0.0").err().message.find("missing '/'") != std::string::npos);
   CHECK(subnet::parse("10.0.0.0/x").err().message.find("prefix length") != std::string::npos);
   CHECK_FALSE(subnet::parse("2001:db8::/129").ok());
+  // An IPv4 network written IPv4-mapped counts its length over 128 bits.
+  CHECK(*subnet::parse("::ffff:10.0.0.0/104") == *subnet::parse("10.0.0.0/8"));
+  CHECK_FALSE(subnet::parse("::ffff:10.0.0.0/64").ok());
 }
 
 TEST_CASE("ports carry their transport") {

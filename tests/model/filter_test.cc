@@ -515,6 +515,8 @@ TEST_CASE_FIXTURE(fixture, "filter: error messages point at the column") {
         "column 15: cannot compare count with identifier 'ssh' (the right side must be a value, not a field)");
   CHECK(fails("type == dns_requets", errc::not_found) ==
         "column 9: unknown event type 'dns_requets' (known: connection_end, dns_reply, dns_request, http_request)");
+  CHECK(fails("local_orig && type") ==
+        "column 15: 'type' must be compared with event types: type == <name> or type in {...}");
   CHECK(fails("type < dns_request") == "column 6: 'type' supports ==, !=, in {...} and !in {...}, not '<'");
   CHECK(fails("query starts_with 5") == "column 19: 'starts_with' needs a string, found count");
   CHECK(fails("resp_p ~ /x/") == "column 8: '~' applies to string, bytes and enum fields, not port");

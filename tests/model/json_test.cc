@@ -221,7 +221,9 @@ TEST_CASE("json: the spec's event vectors match the encoder byte for byte and de
     expected["decode_zeek_style"] = e;
   }
 
-  for (const auto& [name, e] : expected) {
+  for (const auto& entry : expected) {
+    const std::string& name = entry.first;  // not a structured binding: lambdas capture it
+    const event& e = entry.second;
     CAPTURE(name);
     REQUIRE_MESSAGE(vectors.count(name) == 1, "docs/format-json.md lacks vector " << name);
     const doc_vector& v = vectors[name];

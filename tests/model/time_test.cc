@@ -38,6 +38,10 @@ TEST_CASE("bad timestamps are refused") {
     CHECK_FALSE(t.ok());
   }
   CHECK(timestamp::parse("x").err().message.find("RFC 3339") != std::string::npos);
+  // Years outside the nanosecond range are refused, not overflowed.
+  CHECK(timestamp::parse("1011-01-01T00:00:00Z").err().message.find("outside") != std::string::npos);
+  CHECK(timestamp::parse("9999-12-31T23:59:59Z").err().message.find("outside") != std::string::npos);
+  CHECK(timestamp::parse("1677-09-21T00:12:43.145224192Z")->ns == INT64_MIN);
 }
 
 TEST_CASE("intervals parse seconds and units") {

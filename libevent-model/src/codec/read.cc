@@ -20,6 +20,53 @@ address address_of(std::uint64_t hi, std::uint64_t lo) {
   return address::v6(b);
 }
 
+// Reads the common scalar kinds straight into `out` when the value has kind
+// `k` (already known to match the field's type); false for anything that
+// needs checks or recursion, which then takes the general read_value path.
+bool read_scalar(wire::Value::Reader r, type_kind k, value& out) {
+  switch (k) {
+    case type_kind::boolean:
+      out = r.getBoolean();
+      return true;
+    case type_kind::count:
+      out = r.getCount();
+      return true;
+    case type_kind::integer:
+      out = r.getInteger();
+      return true;
+    case type_kind::real:
+      out = r.getReal();
+      return true;
+    case type_kind::string: {
+      auto t = r.getString();
+      if (auto* s = std::get_if<std::string>(&out.data())) {
+        s->assign(t.begin(), t.size());  // reuses the default's buffer
+      } else {
+        out = std::string(t.begin(), t.size());
+      }
+      return true;
+    }
+    case type_kind::address: {
+      auto g = r.getAddress();
+      out = address_of(g.getHi(), g.getLo());
+      return true;
+    }
+    case type_kind::port: {
+      auto g = r.getPort();
+      if (g.getTransport() > static_cast<unsigned>(transport::icmp)) return false;
+      out = port{g.getNumber(), static_cast<transport>(g.getTransport())};
+      return true;
+    }
+    case type_kind::time:
+      out = timestamp{r.getTime()};
+      return true;
+    case type_kind::interval:
+      out = interval{r.getInterval()};
+      return true;
+    default:
+      return false;
+  }
+}
 
 result<void> check_list(std::size_t n, unsigned depth, const read_bounds& bounds) {
   if (depth + 1 > bounds.max_nesting) {
@@ -237,7 +284,12 @@ result<event> build_event(const envelope& env, capnp::List<wire::Value>::Reader 
       const field& f = (*s)[i];
       if (i < present) {
         try {
-          auto v = read_value(fields[static_cast<unsigned>(i)], &f.ty, 0, bounds);
+          auto r = fields[static_cast<unsigned>(i)];
+          const auto tag = static_cast<unsigned>(r.which());
+          if (tag == static_cast<unsigned>(f.ty.kind()) && read_scalar(r, f.ty.kind(), e.field(i))) {
+            continue;  // the common case: a plain scalar of the right kind (never none)
+          }
+          auto v = read_value(r, &f.ty, 0, bounds);
           if (!v) return prefixed(s->name() + "." + f.name, v.err());
           e.field(i) = std::move(*v);
         } catch (const kj::Exception& ex) {

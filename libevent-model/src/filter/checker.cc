@@ -210,6 +210,9 @@ class checker {
         }
         for (const auto& l : e.rhs.elems) names.push_back(&l);
         break;
+      case op::truth:
+        return error_at(errc::invalid_argument, e.column,
+                        "'type' must be compared with event types: type == <name> or type in {...}");
       default:
         return error_at(errc::invalid_argument, e.op_column,
                         "'type' supports ==, !=, in {...} and !in {...}, not '" + std::string(spelling(e.o)) + "'");

@@ -376,6 +376,9 @@ class parser {
   bool uses_now_ = false;
 };
 
+#undef COOP_FILTER_TRY
+#undef COOP_FILTER_CHECK
+
 }  // namespace
 
 result<parsed> parse(std::string_view text, const filter_limits& limits) {

@@ -111,6 +111,14 @@ result<subnet> subnet::parse(std::string_view text) {
   if (ec != std::errc() || p != len_text.data() + len_text.size() || len_text.empty()) {
     return error{errc::invalid_argument, "invalid subnet '" + std::string(text) + "': bad prefix length"};
   }
+  // An IPv4-mapped network written in IPv6 form counts its length over 128 bits.
+  if (addr->is_v4() && text.find(':') != std::string_view::npos) {
+    if (len < 96) {
+      return error{errc::invalid_argument, "invalid subnet '" + std::string(text) +
+                                               "': an IPv4-mapped prefix needs a length of at least 96"};
+    }
+    len -= 96;
+  }
   return make(*addr, len);
 }
 

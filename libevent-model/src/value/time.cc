@@ -116,7 +116,18 @@ result<timestamp> parse_rfc3339(std::string_view s) {
   }
   if (i != s.size()) return bad();
   std::int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset_s;
-  return timestamp{secs * ns_per_s + frac};
+  // Borrow one second for a negative time with a fraction, so the earliest
+  // representable instant does not overflow on the way.
+  if (secs < 0 && frac > 0) {
+    secs += 1;
+    frac -= ns_per_s;
+  }
+  std::int64_t ns = 0;
+  if (__builtin_mul_overflow(secs, ns_per_s, &ns) || __builtin_add_overflow(ns, frac, &ns)) {
+    return error{errc::invalid_argument,
+                 "time '" + std::string(s) + "' is outside 1677-09-21..2262-04-11 (nanoseconds overflow)"};
+  }
+  return timestamp{ns};
 }
 
 // Appends "<s>.<frac>" for a non-negative count of nanoseconds; `min_decimals`

@@ -56,7 +56,8 @@ inline std::span<const std::byte> byte_view(std::string_view s) noexcept {
 
 /// A reusable encoder. It keeps its scratch memory between calls, so once
 /// warm, encoding an event of a size seen before allocates nothing. A
-/// resource: move-only, not thread-safe (use one per thread).
+/// resource: move-only (a moved-from encoder may only be destroyed or
+/// assigned to), not thread-safe (use one per thread).
 class COOP_MODEL_EXPORT encoder {
  public:
   /// An encoder whose scratch starts with `initial_bytes` (grows as needed).
@@ -237,7 +238,8 @@ class COOP_MODEL_EXPORT batch_view {
 /// Framing errors (truncation, oversized or damaged segment tables) are
 /// final: every later call returns the same error. Errors in one message's
 /// content (a bad field, an unknown type) only affect that message; the next
-/// call reads the next one. A resource: move-only, one thread at a time.
+/// call reads the next one. A resource: move-only (moved-from: destroy or
+/// assign only), one thread at a time.
 class COOP_MODEL_EXPORT stream_reader {
  public:
   /// Reads from `in`, which must outlive the reader. Each view owns the
@@ -265,7 +267,8 @@ class COOP_MODEL_EXPORT stream_reader {
 };
 
 /// Appends event messages to a std::ostream in the framing stream_reader
-/// reads. A resource: move-only, one thread at a time.
+/// reads. A resource: move-only (moved-from: destroy or assign only), one
+/// thread at a time.
 class COOP_MODEL_EXPORT stream_writer {
  public:
   /// Writes to `out`, which must outlive the writer.
