@@ -52,12 +52,11 @@ struct options {
   double min_time = -1;    // seconds one repetition lasts at least; < 0: the mode's default
   std::uint64_t seed = 20240501;
   std::string only;  // time only the figure of this name (for a profiler)
+  // The timer of the figures: this thread's CPU time by default, so that a
+  // busy shared machine (other processes competing for the cores) does not
+  // deflate the per-core rates; the wall clock with --wall.
+  bool wall = false;
 };
-
-// The timer of the figures: this thread's CPU time by default, so that a
-// busy shared machine (other processes competing for the cores) does not
-// deflate the per-core rates; wall-clock time with --wall.
-bool use_wall_clock = false;
 
 constexpr const char* usage =
     "usage: coop-bench-eventmodel [--quick] [--json] [--events N] [--iterations N]\n"
@@ -101,7 +100,7 @@ options parse_options(int argc, char** argv) {
     else if (a == "--json")
       o.json = true;
     else if (a == "--wall")
-      use_wall_clock = true;
+      o.wall = true;
     else if (a == "--only" && i + 1 < argc)
       o.only = argv[++i];
     else if (a == "--events")
@@ -135,8 +134,8 @@ double seconds_since(clock_type::time_point t0) {
   return std::chrono::duration<double>(clock_type::now() - t0).count();
 }
 
-double timer_now() {
-  if (use_wall_clock) {
+double timer_now(const options& o) {
+  if (o.wall) {
     return std::chrono::duration<double>(clock_type::now().time_since_epoch()).count();
   }
   timespec ts{};
@@ -150,15 +149,15 @@ double timer_now() {
 double measure(const options& o, std::string_view name, std::size_t items,
                const std::function<void()>& pass) {
   if (!o.only.empty() && name != o.only) return 0;
-  double t0 = timer_now();
+  double t0 = timer_now(o);
   pass();
-  const double once = std::max(timer_now() - t0, 1e-9);
+  const double once = std::max(timer_now(o) - t0, 1e-9);
   const auto passes = static_cast<std::size_t>(std::max(1.0, std::ceil(o.min_time / once)));
   double best = 0;
   for (int rep = 0; rep < o.iterations; ++rep) {
-    t0 = timer_now();
+    t0 = timer_now(o);
     for (std::size_t p = 0; p < passes; ++p) pass();
-    const double rate = static_cast<double>(items * passes) / std::max(timer_now() - t0, 1e-9);
+    const double rate = static_cast<double>(items * passes) / std::max(timer_now(o) - t0, 1e-9);
     best = std::max(best, rate);
   }
   std::fprintf(stderr, "  %-26.*s %12.0f /s  (%7.1f ns each)\n", static_cast<int>(name.size()),
@@ -397,7 +396,7 @@ nlohmann::ordered_json machine(const options& o) {
   j["date"] = date;
   j["mode"] = o.quick ? "quick" : "default";
   j["threads"] = 1;
-  j["timer"] = use_wall_clock ? "wall clock" : "thread CPU time";
+  j["timer"] = o.wall ? "wall clock" : "thread CPU time";
   return j;
 }
 
@@ -413,22 +412,27 @@ constexpr target targets[] = {
 };
 
 void print_table(const figures& f, const nlohmann::ordered_json& out) {
-  auto row = [](const std::string& name, double v, const char* unit, const char* note) {
-    std::printf("  %-26s %14.2f %-8s %s\n", name.c_str(), v, unit, note);
-  };
-  std::printf("coop-bench-eventmodel: %zu connection_end events, 1 thread, %s, %s\n",
-              out["events"].get<std::size_t>(), out["machine"]["cpu"].get<std::string>().c_str(),
-              out["machine"]["date"].get<std::string>().c_str());
-  std::printf("\nrates (events or evaluations per second, best of the repetitions)\n");
-  for (const auto& [k, v] : f.rates.items()) row(k, v.get<double>() / 1e6, "M/s", "");
-  std::printf("\nratios (higher is better for Coop)\n");
-  for (const auto& [k, v] : f.ratios.items()) row(k, v.get<double>(), "x", "");
-  std::printf("\nsizes\n");
-  for (const auto& [k, v] : f.sizes.items()) row(k, v.get<double>(), "bytes", "");
-  std::printf("\ntargets\n");
+  const auto& mc = out["machine"];
+  std::printf("coop-bench-eventmodel: %zu connection_end events, 1 thread, %s (%s build)\n",
+              out["events"].get<std::size_t>(), mc["cpu"].get<std::string>().c_str(),
+              mc["build_type"].get<std::string>().c_str());
+  std::printf("%s, timer: %s\n", mc["date"].get<std::string>().c_str(),
+              mc["timer"].get<std::string>().c_str());
+  std::printf("\n  %-30s %10s %12s\n", "rate (best repetition)", "M/s", "ns each");
+  for (const auto& [k, v] : f.rates.items()) {
+    const double r = v.get<double>();
+    std::printf("  %-30s %10.3f %12.1f\n", k.c_str(), r / 1e6, r > 0 ? 1e9 / r : 0.0);
+  }
+  std::printf("\n  %-30s %10s\n", "ratio (higher: Coop faster)", "x");
+  for (const auto& [k, v] : f.ratios.items())
+    std::printf("  %-30s %10.2f\n", k.c_str(), v.get<double>());
+  std::printf("\n  %-30s %10s\n", "size", "bytes");
+  for (const auto& [k, v] : f.sizes.items())
+    std::printf("  %-30s %10.1f\n", k.c_str(), v.get<double>());
+  std::printf("\n  %-30s %10s %12s\n", "target", "measured", "at least");
   for (const auto& t : targets) {
     const double v = out[t.group][t.figure].get<double>();
-    std::printf("  %-26s %14.2f >= %-10g %s\n", t.figure, v, t.at_least,
+    std::printf("  %-30s %10.4g %12.4g  %s\n", t.figure, v, t.at_least,
                 v >= t.at_least ? "met" : "MISSED");
   }
   std::printf("\nchecksum %llu\n", static_cast<unsigned long long>(f.checksum));

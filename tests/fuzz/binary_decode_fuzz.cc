@@ -14,21 +14,26 @@ using namespace coop::model;
 
 namespace {
 
-field req(std::string name, type t) { return field{std::move(name), std::move(t), false, value{}, {}}; }
-field opt(std::string name, type t) { return field{std::move(name), std::move(t), true, value{}, {}}; }
+field req(std::string name, type t) {
+  return field{std::move(name), std::move(t), false, value{}, {}};
+}
+field opt(std::string name, type t) {
+  return field{std::move(name), std::move(t), true, value{}, {}};
+}
 type T(type_kind k) { return type(k); }
 
 // The types the seed corpus uses (tests/model/codec_test.cc defines the same).
 registry make_registry() {
   registry reg;
-  (void)reg.add(schema("ping", 1, {req("seq", T(type_kind::count)), opt("note", T(type_kind::string))}));
-  (void)reg.add(schema(
-      "conn", 1,
-      {req("orig_h", T(type_kind::address)), req("orig_p", T(type_kind::port)),
-       req("resp_h", T(type_kind::address)), req("resp_p", T(type_kind::port)),
-       req("proto", type::enum_of({"tcp", "udp", "icmp"})), opt("duration", T(type_kind::interval)),
-       req("orig_bytes", T(type_kind::count)), opt("service", T(type_kind::string)),
-       opt("local", T(type_kind::boolean))}));
+  (void)reg.add(
+      schema("ping", 1, {req("seq", T(type_kind::count)), opt("note", T(type_kind::string))}));
+  (void)reg.add(
+      schema("conn", 1,
+             {req("orig_h", T(type_kind::address)), req("orig_p", T(type_kind::port)),
+              req("resp_h", T(type_kind::address)), req("resp_p", T(type_kind::port)),
+              req("proto", type::enum_of({"tcp", "udp", "icmp"})),
+              opt("duration", T(type_kind::interval)), req("orig_bytes", T(type_kind::count)),
+              opt("service", T(type_kind::string)), opt("local", T(type_kind::boolean))}));
   (void)reg.add(schema(
       "bag", 1,
       {req("tags", type::set_of(T(type_kind::string))),

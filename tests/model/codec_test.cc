@@ -136,16 +136,17 @@ TEST_CASE("codec: a connection event round-trips through encode and decode") {
 TEST_CASE("codec: containers, nested containers and every scalar kind round-trip") {
   registry reg;
   const type inner = type::table_of(T(type_kind::port), type::vector_of(loc_type()));
-  auto s = add(reg, schema("every", 1,
-                           {opt("b", T(type_kind::boolean)), opt("c", T(type_kind::count)),
-                            opt("i", T(type_kind::integer)), opt("r", T(type_kind::real)),
-                            opt("s", T(type_kind::string)), opt("y", T(type_kind::bytes)),
-                            opt("a", T(type_kind::address)), opt("n", T(type_kind::subnet)),
-                            opt("p", T(type_kind::port)), opt("t", T(type_kind::time)),
-                            opt("d", T(type_kind::interval)), opt("e", type::enum_of({"x", "y"})),
-                            opt("set", type::set_of(T(type_kind::subnet))),
-                            opt("nested", type::vector_of(inner)),
-                            opt("rec", type::record_of({{"inner", inner}, {"z", T(type_kind::string)}}))}));
+  auto s = add(
+      reg,
+      schema("every", 1,
+             {opt("b", T(type_kind::boolean)), opt("c", T(type_kind::count)),
+              opt("i", T(type_kind::integer)), opt("r", T(type_kind::real)),
+              opt("s", T(type_kind::string)), opt("y", T(type_kind::bytes)),
+              opt("a", T(type_kind::address)), opt("n", T(type_kind::subnet)),
+              opt("p", T(type_kind::port)), opt("t", T(type_kind::time)),
+              opt("d", T(type_kind::interval)), opt("e", type::enum_of({"x", "y"})),
+              opt("set", type::set_of(T(type_kind::subnet))), opt("nested", type::vector_of(inner)),
+              opt("rec", type::record_of({{"inner", inner}, {"z", T(type_kind::string)}}))}));
   event e(s);
   e.field(0) = false;
   e.field(1) = value(std::numeric_limits<std::uint64_t>::max());
@@ -225,8 +226,12 @@ struct random_values {
       case type_kind::count: return value(std::uint64_t{rng()});
       case type_kind::integer: return value(static_cast<std::int64_t>(rng()));
       case type_kind::real: {
-        const double special[] = {0.0, -0.0, 1.5, std::numeric_limits<double>::infinity(),
-                                  std::numeric_limits<double>::quiet_NaN(), 1e-310};
+        const double special[] = {0.0,
+                                  -0.0,
+                                  1.5,
+                                  std::numeric_limits<double>::infinity(),
+                                  std::numeric_limits<double>::quiet_NaN(),
+                                  1e-310};
         if (u(3) == 0) return value(special[u(6)]);
         std::uint64_t bits = rng();
         double d;
@@ -249,12 +254,14 @@ struct random_values {
       case type_kind::enumeration: return value(enum_value{t.names()[u(t.names().size())]});
       case type_kind::set: {
         std::vector<value> e;
-        for (std::uint64_t i = 0, n = u(4); i < n; ++i) e.push_back(random_value(t.element(), false));
+        for (std::uint64_t i = 0, n = u(4); i < n; ++i)
+          e.push_back(random_value(t.element(), false));
         return value::make_set(std::move(e));
       }
       case type_kind::vector: {
         vector_value v;
-        for (std::uint64_t i = 0, n = u(4); i < n; ++i) v.elements.push_back(random_value(t.element()));
+        for (std::uint64_t i = 0, n = u(4); i < n; ++i)
+          v.elements.push_back(random_value(t.element()));
         return value(std::move(v));
       }
       case type_kind::table: {
@@ -401,8 +408,8 @@ TEST_CASE("codec: damaged values are reported with the field and the right code"
 
   // A record field is named by its name below the field.
   auto rs = add(reg, schema("loc", 1, {req("where", loc_type())}));
-  std::vector<field> f = {req("where", type::record_of({{"lat", T(type_kind::real)},
-                                                         {"name", T(type_kind::count)}}))};
+  std::vector<field> f = {
+      req("where", type::record_of({{"lat", T(type_kind::real)}, {"name", T(type_kind::count)}}))};
   event e(std::make_shared<const schema>("loc", 1, f));
   e.field(0) = record_value{{value(1.0), value(std::uint64_t{3})}};
   d = decode(bv(must_encode(e)), reg);
@@ -459,8 +466,9 @@ TEST_CASE("codec: evolution reads by position in both directions") {
     CHECK(d->size() == 2);
   }
   SUBCASE("a required field the writer did not have is an error naming it") {
-    const schema v3("probe", 3, {req("a", T(type_kind::count)), opt("b", T(type_kind::string)),
-                                 req("z", T(type_kind::string))});
+    const schema v3("probe", 3,
+                    {req("a", T(type_kind::count)), opt("b", T(type_kind::string)),
+                     req("z", T(type_kind::string))});
     registry reader;
     add(reader, v3);
     event e(p1);
@@ -483,8 +491,8 @@ TEST_CASE("codec: sets and tables are re-canonicalised on decode") {
   auto d = decode(bv(must_encode(e)), reg);
   REQUIRE_MESSAGE(d.ok(), d.err().message);
   CHECK(d->field(0) == value::make_set({"a", "b"}));
-  CHECK(d->field(1) == value::make_table({{"x", value(std::uint64_t{2})},
-                                          {"y", value(std::uint64_t{3})}}));
+  CHECK(d->field(1) ==
+        value::make_table({{"x", value(std::uint64_t{2})}, {"y", value(std::uint64_t{3})}}));
 }
 
 // ---- limits and damaged input -------------------------------------------------
@@ -555,7 +563,8 @@ TEST_CASE("codec: framing errors are corruption with the byte offset") {
   auto d = decode(bv(bytes.substr(0, 5)), reg);
   REQUIRE_FALSE(d.ok());
   CHECK(d.err().code == errc::corruption);
-  CHECK(d.err().message == "truncated message at byte offset 0: 5 bytes, a segment table needs at least 8");
+  CHECK(d.err().message ==
+        "truncated message at byte offset 0: 5 bytes, a segment table needs at least 8");
 
   d = decode(bv(bytes.substr(0, bytes.size() - 8)), reg);
   REQUIRE_FALSE(d.ok());
@@ -564,8 +573,8 @@ TEST_CASE("codec: framing errors are corruption with the byte offset") {
 
   d = decode(bv(bytes + std::string(8, '\0')), reg);
   REQUIRE_FALSE(d.ok());
-  CHECK(d.err().message == "8 trailing bytes after the message, at byte offset " +
-                               std::to_string(bytes.size()));
+  CHECK(d.err().message ==
+        "8 trailing bytes after the message, at byte offset " + std::to_string(bytes.size()));
 
   std::string many_segments = bytes;
   many_segments[0] = '\xff';
@@ -770,13 +779,15 @@ TEST_CASE("codec: batches round-trip, with and without schemas") {
 }
 
 TEST_CASE("codec: schemas round-trip structurally, with defaults and docs") {
-  const type deep = type::table_of(T(type_kind::subnet),
-                                   type::vector_of(type::record_of({{"k", type::enum_of({"p", "q"})},
-                                                                    {"s", type::set_of(T(type_kind::port))}})));
+  const type deep =
+      type::table_of(T(type_kind::subnet),
+                     type::vector_of(type::record_of({{"k", type::enum_of({"p", "q"})},
+                                                      {"s", type::set_of(T(type_kind::port))}})));
   field with_default{"level", T(type_kind::count), false, value(std::uint64_t{3}), "how loud"};
   field enum_default{"mode", type::enum_of({"a", "b"}), false, value(enum_value{"b"}), ""};
-  const schema s("kitchen_sink", 7, {with_default, enum_default, opt("deep", deep, "nested"),
-                                     opt("tags", type::set_of(T(type_kind::string)))},
+  const schema s("kitchen_sink", 7,
+                 {with_default, enum_default, opt("deep", deep, "nested"),
+                  opt("tags", type::set_of(T(type_kind::string)))},
                  "every type feature");
   auto bytes = encode_schema(s);
   REQUIRE_MESSAGE(bytes.ok(), bytes.err().message);

@@ -20,7 +20,13 @@ std::string cell(std::string_view text) {
   return out;
 }
 
-std::string code(std::string_view text) { return "`" + cell(text) + "`"; }
+std::string code(std::string_view text) {
+  // Appending (rather than "`" + ...) avoids GCC 12's false -Wrestrict (PR 105651).
+  std::string out(1, '`');
+  out += cell(text);
+  out += '`';
+  return out;
+}
 
 const field_spec* find_field(const schema_spec& spec, std::string_view name) {
   for (const auto& part : spec.parts) {

@@ -79,7 +79,8 @@ result<std::vector<event>> decode_batch_and_learn(std::span<const std::byte> byt
         auto schemas = root.getSchemas();
         for (unsigned i = 0; i < schemas.size(); ++i) {
           auto s = detail::read_schema(schemas[i], b);
-          if (!s) return error{s.err().code, "schema " + std::to_string(i) + ": " + s.err().message};
+          if (!s)
+            return error{s.err().code, "schema " + std::to_string(i) + ": " + s.err().message};
           const std::string name = s->name();
           auto added = learned.add(std::move(*s));
           if (!added) {

@@ -34,7 +34,7 @@ class scratch_builder {
       for (int attempt = 0; attempt < 2; ++attempt) {
         builder_.reset();
         builder_.emplace(kj::arrayPtr(words_of(scratch_) + 1, scratch_.size() - 1),
-                        capnp::AllocationStrategy::GROW_HEURISTICALLY);
+                         capnp::AllocationStrategy::GROW_HEURISTICALLY);
         if (auto r = fill(*builder_); !r) return r.err();
         auto segments = builder_->getSegmentsForOutput();
         if (segments.size() == 1 && segments[0].begin() == words_of(scratch_) + 1) {
@@ -51,8 +51,8 @@ class scratch_builder {
       return std::span<const std::byte>(reinterpret_cast<const std::byte*>(b.begin()), b.size());
     } catch (const kj::Exception& e) {
       builder_.reset();
-      return error{errc::invalid_argument, std::string("cannot encode: ") +
-                                               e.getDescription().cStr()};
+      return error{errc::invalid_argument,
+                   std::string("cannot encode: ") + e.getDescription().cStr()};
     } catch (const std::bad_alloc&) {
       builder_.reset();
       return error{errc::overloaded, "out of memory while encoding"};
@@ -60,13 +60,12 @@ class scratch_builder {
   }
 
   result<std::span<const std::byte>> encode_event(const event& e) {
-    return build([&](capnp::MessageBuilder& m) {
-      return write_event(m.initRoot<wire::Event>(), e);
-    });
+    return build(
+        [&](capnp::MessageBuilder& m) { return write_event(m.initRoot<wire::Event>(), e); });
   }
 
   result<std::span<const std::byte>> encode_batch(std::span<const event> events,
-                                           bool include_schemas) {
+                                                  bool include_schemas) {
     return build([&](capnp::MessageBuilder& m) -> result<void> {
       auto root = m.initRoot<wire::Batch>();
       auto list = root.initEvents(static_cast<unsigned>(events.size()));
@@ -93,9 +92,8 @@ class scratch_builder {
   }
 
   result<std::span<const std::byte>> encode_schema(const schema& s) {
-    return build([&](capnp::MessageBuilder& m) {
-      return write_schema(m.initRoot<wire::Schema>(), s);
-    });
+    return build(
+        [&](capnp::MessageBuilder& m) { return write_schema(m.initRoot<wire::Schema>(), s); });
   }
 
  private:

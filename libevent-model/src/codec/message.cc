@@ -48,15 +48,14 @@ result<std::size_t> check_frame(std::span<const std::byte> bytes, const decode_l
   const std::uint64_t table = 8 * ((segments + 2) / 2);
   if (n < table) {
     return error{errc::corruption, "truncated segment table at byte offset " +
-                                       std::to_string(base) + ": needs " +
-                                       std::to_string(table) + " bytes, " + std::to_string(n) +
-                                       " present"};
+                                       std::to_string(base) + ": needs " + std::to_string(table) +
+                                       " bytes, " + std::to_string(n) + " present"};
   }
   std::uint64_t words = 0;
   for (std::uint64_t i = 0; i < segments; ++i) words += load_le32(bytes.data() + 4 + 4 * i);
   if (words == 0) {
-    return error{errc::corruption, "message at byte offset " + std::to_string(base) +
-                                       " has an empty first segment"};
+    return error{errc::corruption,
+                 "message at byte offset " + std::to_string(base) + " has an empty first segment"};
   }
   const std::uint64_t total = table + 8 * words;
   if (total > limits.max_message_bytes) {
@@ -67,9 +66,8 @@ result<std::size_t> check_frame(std::span<const std::byte> bytes, const decode_l
   }
   if (total > n) {
     return error{errc::corruption, "truncated message at byte offset " + std::to_string(base) +
-                                       ": its segment table announces " +
-                                       std::to_string(total) + " bytes, " +
-                                       std::to_string(n) + " present"};
+                                       ": its segment table announces " + std::to_string(total) +
+                                       " bytes, " + std::to_string(n) + " present"};
   }
   return static_cast<std::size_t>(total);
 }

@@ -3,6 +3,10 @@
 #include <string>
 #include <utility>
 
+#include <capnp/any.h>
+
+#include <cstring>
+
 #include "codec/wire.h"
 
 namespace coop::model::detail {
@@ -25,24 +29,16 @@ address address_of(std::uint64_t hi, std::uint64_t lo) {
 // needs checks or recursion, which then takes the general read_value path.
 bool read_scalar(wire::Value::Reader r, type_kind k, value& out) {
   switch (k) {
-    case type_kind::boolean:
-      out = r.getBoolean();
-      return true;
-    case type_kind::count:
-      out = r.getCount();
-      return true;
-    case type_kind::integer:
-      out = r.getInteger();
-      return true;
-    case type_kind::real:
-      out = r.getReal();
-      return true;
+    case type_kind::boolean: out = r.getBoolean(); return true;
+    case type_kind::count: out = r.getCount(); return true;
+    case type_kind::integer: out = r.getInteger(); return true;
+    case type_kind::real: out = r.getReal(); return true;
     case type_kind::string: {
       auto t = r.getString();
       if (auto* s = std::get_if<std::string>(&out.data())) {
         s->assign(t.begin(), t.size());  // reuses the default's buffer
       } else {
-        out = std::string(t.begin(), t.size());
+        out.data().emplace<std::string>(t.begin(), t.size());
       }
       return true;
     }
@@ -57,16 +53,86 @@ bool read_scalar(wire::Value::Reader r, type_kind k, value& out) {
       out = port{g.getNumber(), static_cast<transport>(g.getTransport())};
       return true;
     }
-    case type_kind::time:
-      out = timestamp{r.getTime()};
-      return true;
-    case type_kind::interval:
-      out = interval{r.getInterval()};
-      return true;
-    default:
-      return false;
+    case type_kind::time: out = timestamp{r.getTime()}; return true;
+    case type_kind::interval: out = interval{r.getInterval()}; return true;
+    default: return false;
   }
 }
+
+std::uint64_t le64(const kj::byte* p) noexcept {
+  std::uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+
+// The data sections of a list of Values, when every element has this
+// version's layout (3 data words and 1 pointer: 32 bytes a row), so that
+// plain scalars are read without an out-of-line capnp call per element.
+// capnp checked the whole list against its segment (and charged it to the
+// traversal limit) when the list was read, so every row is in bounds; the
+// first and last elements confirm the layout.
+class value_rows {
+ public:
+  static constexpr std::size_t stride = 32;
+
+  explicit value_rows(capnp::List<wire::Value>::Reader list) {
+    const unsigned n = list.size();
+    if (n == 0) return;
+    auto first = capnp::AnyStruct::Reader(list[0]);
+    if (first.getDataSection().size() != 24 || first.getPointerSection().size() != 1) return;
+    const kj::byte* b = first.getDataSection().begin();
+    if (capnp::AnyStruct::Reader(list[n - 1]).getDataSection().begin() != b + (n - 1) * stride) {
+      return;
+    }
+    base_ = b;
+  }
+  [[nodiscard]] bool usable() const noexcept { return base_ != nullptr; }
+  [[nodiscard]] unsigned tag(std::size_t i) const noexcept {
+    const kj::byte* r = base_ + i * stride;
+    return static_cast<unsigned>(r[0]) | static_cast<unsigned>(r[1]) << 8;
+  }
+  // Reads row `i` into `out` if it holds kind `k`, a plain scalar needing
+  // no pointer; false otherwise.
+  bool read(std::size_t i, type_kind k, value& out) const {
+    const kj::byte* r = base_ + i * stride;
+    auto& v = out.data();  // emplace: no temporary value, no variant move
+    switch (k) {
+      case type_kind::boolean: v.emplace<bool>((r[2] & 1) != 0); return true;
+      case type_kind::count: v.emplace<std::uint64_t>(le64(r + 8)); return true;
+      case type_kind::integer:
+        v.emplace<std::int64_t>(static_cast<std::int64_t>(le64(r + 8)));
+        return true;
+      case type_kind::real: {
+        const std::uint64_t bits = le64(r + 8);
+        double d;
+        std::memcpy(&d, &bits, sizeof d);
+        v.emplace<double>(d);
+        return true;
+      }
+      case type_kind::address: {
+        std::array<std::uint8_t, 16> b;
+        std::memcpy(b.data(), r + 8, 16);  // stored in network order (see write.cc)
+        v.emplace<address>(address::v6(b));
+        return true;
+      }
+      case type_kind::port:
+        if (r[2] > static_cast<unsigned>(transport::icmp)) return false;
+        v.emplace<port>(
+            port{static_cast<std::uint16_t>(r[8] | r[9] << 8), static_cast<transport>(r[2])});
+        return true;
+      case type_kind::time:
+        v.emplace<timestamp>(timestamp{static_cast<std::int64_t>(le64(r + 8))});
+        return true;
+      case type_kind::interval:
+        v.emplace<interval>(interval{static_cast<std::int64_t>(le64(r + 8))});
+        return true;
+      default: return false;
+    }
+  }
+
+ private:
+  const kj::byte* base_ = nullptr;
+};
 
 result<void> check_list(std::size_t n, unsigned depth, const read_bounds& bounds) {
   if (depth + 1 > bounds.max_nesting) {
@@ -74,8 +140,8 @@ result<void> check_list(std::size_t n, unsigned depth, const read_bounds& bounds
                                        std::to_string(bounds.max_nesting) + ")"};
   }
   if (n > bounds.max_elements) {
-    return error{errc::corruption, ": a list of " + std::to_string(n) +
-                                       " elements is longer than the message"};
+    return error{errc::corruption,
+                 ": a list of " + std::to_string(n) + " elements is longer than the message"};
   }
   return {};
 }
@@ -175,16 +241,11 @@ result<value> read_value(wire::Value::Reader r, const type* t, unsigned depth,
     return error{errc::invalid_argument, std::move(m)};
   }
   switch (k) {
-    case type_kind::none:
-      return value{};
-    case type_kind::boolean:
-      return value(r.getBoolean());
-    case type_kind::count:
-      return value(r.getCount());
-    case type_kind::integer:
-      return value(r.getInteger());
-    case type_kind::real:
-      return value(r.getReal());
+    case type_kind::none: return value{};
+    case type_kind::boolean: return value(r.getBoolean());
+    case type_kind::count: return value(r.getCount());
+    case type_kind::integer: return value(r.getInteger());
+    case type_kind::real: return value(r.getReal());
     case type_kind::string: {
       auto s = r.getString();
       return value(std::string(s.begin(), s.size()));
@@ -217,10 +278,8 @@ result<value> read_value(wire::Value::Reader r, const type* t, unsigned depth,
       }
       return value(port{g.getNumber(), static_cast<transport>(proto)});
     }
-    case type_kind::time:
-      return value(timestamp{r.getTime()});
-    case type_kind::interval:
-      return value(interval{r.getInterval()});
+    case type_kind::time: return value(timestamp{r.getTime()});
+    case type_kind::interval: return value(interval{r.getInterval()});
     case type_kind::enumeration: {
       auto s = r.getEnum();
       std::string label(s.begin(), s.size());
@@ -236,15 +295,13 @@ result<value> read_value(wire::Value::Reader r, const type* t, unsigned depth,
       if (strictly_sorted(*e)) return value(set_value{std::move(*e)});
       return value::make_set(std::move(*e));  // not canonical: sort and dedupe
     }
-    case type_kind::table:
-      return read_table(r.getTable(), t, depth, bounds);
+    case type_kind::table: return read_table(r.getTable(), t, depth, bounds);
     case type_kind::vector: {
       auto e = read_list(r.getVector(), t ? &t->element() : nullptr, depth, bounds, true);
       if (!e) return e.err();
       return value(vector_value{std::move(*e)});
     }
-    case type_kind::record:
-      return read_record(r.getRecord(), t, depth, bounds);
+    case type_kind::record: return read_record(r.getRecord(), t, depth, bounds);
   }
   return value{};
 }
@@ -280,13 +337,20 @@ result<event> build_event(const envelope& env, capnp::List<wire::Value>::Reader 
     // Positional evolution: fields past the reader's schema are ignored;
     // fields the writer did not have keep the default event(s) gave them.
     const std::size_t present = std::min<std::size_t>(fields.size(), s->size());
+    const value_rows rows(fields);
     for (std::size_t i = 0; i < s->size(); ++i) {
       const field& f = (*s)[i];
       if (i < present) {
+        const type_kind k = f.ty.kind();
+        if (rows.usable() && rows.tag(i) == static_cast<unsigned>(k) &&
+            rows.read(i, k, e.field(i))) {
+          continue;  // the common case: a plain scalar of the right kind (never none)
+        }
         try {
           auto r = fields[static_cast<unsigned>(i)];
           const auto tag = static_cast<unsigned>(r.which());
-          if (tag == static_cast<unsigned>(f.ty.kind()) && read_scalar(r, f.ty.kind(), e.field(i))) {
+          if (tag == static_cast<unsigned>(f.ty.kind()) &&
+              read_scalar(r, f.ty.kind(), e.field(i))) {
             continue;  // the common case: a plain scalar of the right kind (never none)
           }
           auto v = read_value(r, &f.ty, 0, bounds);

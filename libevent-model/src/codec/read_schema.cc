@@ -37,10 +37,9 @@ result<type> read_type(wire::Type::Reader r, unsigned depth, const read_bounds& 
   auto shape = [&](unsigned want_params, bool want_names) -> result<void> {
     const bool ok = params.size() == want_params && (want_names || names.size() == 0);
     if (ok) return {};
-    return error{errc::corruption, std::string(": type ") + std::string(to_string(k)) +
-                                       " with " + std::to_string(params.size()) +
-                                       " parameters and " + std::to_string(names.size()) +
-                                       " names"};
+    return error{errc::corruption, std::string(": type ") + std::string(to_string(k)) + " with " +
+                                       std::to_string(params.size()) + " parameters and " +
+                                       std::to_string(names.size()) + " names"};
   };
   switch (k) {
     case type_kind::set:
@@ -93,8 +92,7 @@ result<schema> read_schema(wire::Schema::Reader r, const read_bounds& bounds) {
     auto list = r.getFields();
     if (list.size() > max_fields) {
       return error{errc::invalid_argument, where + " has " + std::to_string(list.size()) +
-                                               " fields, more than " +
-                                               std::to_string(max_fields)};
+                                               " fields, more than " + std::to_string(max_fields)};
     }
     std::vector<field> fields;
     fields.reserve(list.size());

@@ -73,8 +73,8 @@ struct stream_reader::impl {
     std::vector<unsigned char> tab(table);
     std::memcpy(tab.data(), head, sizeof head);
     if (table > 8 && !read(tab.data() + 8, table - 8, got)) {
-      return fail(error{errc::corruption, "truncated segment table at byte offset " +
-                                              std::to_string(next)});
+      return fail(error{errc::corruption,
+                        "truncated segment table at byte offset " + std::to_string(next)});
     }
     std::uint64_t words = 0;
     for (std::uint64_t i = 0; i < segments; ++i) words += load_le32(tab.data() + 4 + 4 * i);
@@ -89,10 +89,10 @@ struct stream_reader::impl {
     std::memcpy(base, tab.data(), table);
     if (!read(base + table, total - table, got)) {
       if (in->bad()) return fail(error{errc::io, at_offset(next) + ": read failed"});
-      return fail(error{errc::corruption, "truncated message at byte offset " +
-                                              std::to_string(next) + ": its segment table announces " +
-                                              std::to_string(total) + " bytes, " +
-                                              std::to_string(table + got) + " present"});
+      return fail(
+          error{errc::corruption, "truncated message at byte offset " + std::to_string(next) +
+                                      ": its segment table announces " + std::to_string(total) +
+                                      " bytes, " + std::to_string(table + got) + " present"});
     }
     last = next;
     next += total;
@@ -153,7 +153,8 @@ struct stream_writer::impl {
       out->write(reinterpret_cast<const char*>(bytes.data()),
                  static_cast<std::streamsize>(bytes.size()));
     } catch (const std::ios_base::failure& e) {
-      return error{errc::io, "write failed after " + std::to_string(written) + " bytes: " + e.what()};
+      return error{errc::io,
+                   "write failed after " + std::to_string(written) + " bytes: " + e.what()};
     }
     if (!*out) return error{errc::io, "write failed after " + std::to_string(written) + " bytes"};
     written += bytes.size();

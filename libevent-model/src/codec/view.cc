@@ -22,8 +22,7 @@ struct view_access {
   }
 
   // A view of `r`, which lives in the message `msg` holds.
-  static result<event_view> make(std::shared_ptr<const message_holder> msg,
-                                 wire::Event::Reader r) {
+  static result<event_view> make(std::shared_ptr<const message_holder> msg, wire::Event::Reader r) {
     event_view v;
     try {
       const envelope env = read_envelope(r);
@@ -126,8 +125,7 @@ address address_of(std::uint64_t hi, std::uint64_t lo) {
 
 }  // namespace
 
-result<event_view> event_view::open(std::span<const std::byte> bytes,
-                                    const decode_limits& limits) {
+result<event_view> event_view::open(std::span<const std::byte> bytes, const decode_limits& limits) {
   if (auto total = detail::check_single_frame(bytes, limits); !total) return total.err();
   return detail::open_event_view(bytes, limits, {});
 }
@@ -137,7 +135,8 @@ result<type_kind> event_view::field_kind(std::size_t i) const {
     return error{errc::not_found, field_label(i) + ": out of range (the message has " +
                                       std::to_string(size_) + " fields)"};
   }
-  const auto tag = static_cast<unsigned>(view_access::fields(*this)[static_cast<unsigned>(i)].which());
+  const auto tag =
+      static_cast<unsigned>(view_access::fields(*this)[static_cast<unsigned>(i)].which());
   if (tag > static_cast<unsigned>(type_kind::record)) {
     return error{errc::unsupported, field_label(i) + ": unknown value kind " + std::to_string(tag)};
   }
@@ -185,15 +184,15 @@ result<coop::model::subnet> event_view::subnet_at(std::size_t i) const {
   auto v = field(i);
   if (!v) return v.err();
   if (auto* s = v->get_if<coop::model::subnet>()) return *s;
-  return error{errc::invalid_argument, field_label(i) + ": holds " +
-                                           std::string(to_string(v->kind())) + ", not subnet"};
+  return error{errc::invalid_argument,
+               field_label(i) + ": holds " + std::string(to_string(v->kind())) + ", not subnet"};
 }
 result<coop::model::port> event_view::port_at(std::size_t i) const {
   auto v = field(i);
   if (!v) return v.err();
   if (auto* p = v->get_if<coop::model::port>()) return *p;
-  return error{errc::invalid_argument, field_label(i) + ": holds " +
-                                           std::string(to_string(v->kind())) + ", not port"};
+  return error{errc::invalid_argument,
+               field_label(i) + ": holds " + std::string(to_string(v->kind())) + ", not port"};
 }
 result<timestamp> event_view::time_at(std::size_t i) const {
   return scalar<timestamp>(*this, i, type_kind::time,
@@ -213,7 +212,8 @@ result<value> event_view::field(std::size_t i) const {
   const auto& h = view_access::holder(*this);
   const detail::read_bounds b{detail::effective_nesting(h.limits), h.words};
   try {
-    auto v = detail::read_value(view_access::fields(*this)[static_cast<unsigned>(i)], nullptr, 0, b);
+    auto v =
+        detail::read_value(view_access::fields(*this)[static_cast<unsigned>(i)], nullptr, 0, b);
     if (!v) return error{v.err().code, field_label(i) + v.err().message};
     return v;
   } catch (const kj::Exception& e) {
@@ -238,8 +238,7 @@ result<event> event_view::to_event(const registry& reg) const {
   return detail::build_event(env, view_access::fields(*this), reg, b);
 }
 
-result<batch_view> batch_view::open(std::span<const std::byte> bytes,
-                                    const decode_limits& limits) {
+result<batch_view> batch_view::open(std::span<const std::byte> bytes, const decode_limits& limits) {
   if (auto total = detail::check_single_frame(bytes, limits); !total) return total.err();
   auto h = detail::open_message(bytes, limits);
   if (!h) return h.err();
@@ -259,8 +258,7 @@ result<event_view> batch_view::at(std::size_t i) const {
 
 result<schema> batch_view::schema_at(std::size_t i) const {
   if (i >= schemas_) {
-    return error{errc::not_found, "schema " + std::to_string(i) +
-                                      ": out of range (the batch has " +
+    return error{errc::not_found, "schema " + std::to_string(i) + ": out of range (the batch has " +
                                       std::to_string(schemas_) + " schemas)"};
   }
   const auto& h = view_access::holder(*this);

@@ -157,13 +157,9 @@ inline std::string index_path(std::size_t i) {
 }
 
 /// Text as a string_view into the message.
-inline std::string_view view_of(capnp::Text::Reader t) noexcept {
-  return {t.begin(), t.size()};
-}
+inline std::string_view view_of(capnp::Text::Reader t) noexcept { return {t.begin(), t.size()}; }
 
 /// capnp Text reader over a std::string (whose data() is NUL-terminated).
-inline capnp::Text::Reader text_of(const std::string& s) noexcept {
-  return {s.data(), s.size()};
-}
+inline capnp::Text::Reader text_of(const std::string& s) noexcept { return {s.data(), s.size()}; }
 
 }  // namespace coop::model::detail

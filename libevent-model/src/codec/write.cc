@@ -1,6 +1,9 @@
 // Writing events, values, types and schemas into capnp builders. The value
 // writer checks conformance as it goes (one kind comparison per value), so
 // whatever the encoder writes, the decoder accepts.
+#include <capnp/any.h>
+
+#include <cstring>
 #include <string>
 
 #include "codec/wire.h"
@@ -24,11 +27,9 @@ error mismatch(const type& expected, type_kind got) {
   return error{errc::invalid_argument, std::move(m)};
 }
 
-
 // `none_ok`: false for set elements, which value::conforms requires set.
-result<void> write_list(capnp::List<wire::Value>::Builder list,
-                        const std::vector<value>& elements, const type& t, unsigned depth,
-                        bool none_ok) {
+result<void> write_list(capnp::List<wire::Value>::Builder list, const std::vector<value>& elements,
+                        const type& t, unsigned depth, bool none_ok) {
   for (std::size_t i = 0; i < elements.size(); ++i) {
     if (!none_ok && elements[i].is_none()) {
       return error{errc::invalid_argument, index_path(i) + ": a set element cannot be none"};
@@ -48,20 +49,18 @@ result<void> write_container(wire::Value::Builder b, const value& v, const type&
   switch (v.kind()) {
     case type_kind::set: {
       const auto& e = v.get<set_value>().elements;
-      return write_list(b.initSet(static_cast<unsigned>(e.size())), e, t.element(), depth,
-                        false);
+      return write_list(b.initSet(static_cast<unsigned>(e.size())), e, t.element(), depth, false);
     }
     case type_kind::vector: {
       const auto& e = v.get<vector_value>().elements;
-      return write_list(b.initVector(static_cast<unsigned>(e.size())), e, t.element(), depth,
-                        true);
+      return write_list(b.initVector(static_cast<unsigned>(e.size())), e, t.element(), depth, true);
     }
     case type_kind::table: {
       const auto& tv = v.get<table_value>();
       if (tv.keys.size() != tv.mapped.size()) {
-        return error{errc::invalid_argument,
-                     ": table has " + std::to_string(tv.keys.size()) + " keys but " +
-                         std::to_string(tv.mapped.size()) + " values"};
+        return error{errc::invalid_argument, ": table has " + std::to_string(tv.keys.size()) +
+                                                 " keys but " + std::to_string(tv.mapped.size()) +
+                                                 " values"};
       }
       auto list = b.initTable(static_cast<unsigned>(tv.keys.size()));
       for (std::size_t i = 0; i < tv.keys.size(); ++i) {
@@ -79,9 +78,9 @@ result<void> write_container(wire::Value::Builder b, const value& v, const type&
     case type_kind::record: {
       const auto& f = v.get<record_value>().fields;
       if (f.size() != t.params().size()) {
-        return error{errc::invalid_argument,
-                     ": record has " + std::to_string(f.size()) + " fields, its type " +
-                         std::to_string(t.params().size())};
+        return error{errc::invalid_argument, ": record has " + std::to_string(f.size()) +
+                                                 " fields, its type " +
+                                                 std::to_string(t.params().size())};
       }
       auto list = b.initRecord(static_cast<unsigned>(f.size()));
       for (std::size_t i = 0; i < f.size(); ++i) {
@@ -90,8 +89,7 @@ result<void> write_container(wire::Value::Builder b, const value& v, const type&
       }
       return {};
     }
-    default:
-      return error{errc::invalid_argument, ": not a container"};
+    default: return error{errc::invalid_argument, ": not a container"};
   }
 }
 
@@ -99,21 +97,11 @@ result<void> write_container(wire::Value::Builder b, const value& v, const type&
 // any other kind. Kept apart so the event loop can take it inline.
 inline bool write_scalar(wire::Value::Builder& b, const value& v) {
   switch (v.kind()) {
-    case type_kind::boolean:
-      b.setBoolean(*v.get_if<bool>());
-      return true;
-    case type_kind::count:
-      b.setCount(*v.get_if<std::uint64_t>());
-      return true;
-    case type_kind::integer:
-      b.setInteger(*v.get_if<std::int64_t>());
-      return true;
-    case type_kind::real:
-      b.setReal(*v.get_if<double>());
-      return true;
-    case type_kind::string:
-      b.setString(text_of(*v.get_if<std::string>()));
-      return true;
+    case type_kind::boolean: b.setBoolean(*v.get_if<bool>()); return true;
+    case type_kind::count: b.setCount(*v.get_if<std::uint64_t>()); return true;
+    case type_kind::integer: b.setInteger(*v.get_if<std::int64_t>()); return true;
+    case type_kind::real: b.setReal(*v.get_if<double>()); return true;
+    case type_kind::string: b.setString(text_of(*v.get_if<std::string>())); return true;
     case type_kind::bytes: {
       const auto& d = v.get_if<bytes>()->data;
       b.setBytes(capnp::Data::Reader(reinterpret_cast<const kj::byte*>(d.data()), d.size()));
@@ -142,16 +130,79 @@ inline bool write_scalar(wire::Value::Builder& b, const value& v) {
       g.setTransport(static_cast<std::uint8_t>(p.proto));
       return true;
     }
-    case type_kind::time:
-      b.setTime(v.get_if<timestamp>()->ns);
-      return true;
-    case type_kind::interval:
-      b.setInterval(v.get_if<interval>()->ns);
-      return true;
-    default:
-      return false;
+    case type_kind::time: b.setTime(v.get_if<timestamp>()->ns); return true;
+    case type_kind::interval: b.setInterval(v.get_if<interval>()->ns); return true;
+    default: return false;
   }
 }
+
+void store_le64(std::uint64_t v, kj::byte* p) noexcept {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<kj::byte>(v >> (8 * i));
+}
+
+// The rows of a freshly initialised (zeroed) list of Values, when they have
+// this version's layout (3 data words and 1 pointer: 32 bytes a row), so
+// that plain scalars are written without an out-of-line capnp call per
+// element. The bytes are exactly what the generated setters would write
+// (see the layout table in docs/format-binary.md).
+class value_rows_out {
+ public:
+  static constexpr std::size_t stride = 32;
+
+  explicit value_rows_out(capnp::List<wire::Value>::Builder list) {
+    const unsigned n = list.size();
+    if (n == 0) return;
+    auto first = capnp::AnyStruct::Builder(list[0]);
+    if (first.getDataSection().size() != 24 || first.getPointerSection().size() != 1) return;
+    kj::byte* b = first.getDataSection().begin();
+    if (capnp::AnyStruct::Builder(list[n - 1]).getDataSection().begin() != b + (n - 1) * stride) {
+      return;
+    }
+    base_ = b;
+  }
+  [[nodiscard]] bool usable() const noexcept { return base_ != nullptr; }
+
+  // Writes `v` into row `i` if it is a plain scalar; false otherwise.
+  bool write(std::size_t i, const value& v) const {
+    kj::byte* r = base_ + i * stride;
+    const type_kind k = v.kind();
+    switch (k) {
+      case type_kind::boolean: r[2] = *v.get_if<bool>() ? 1 : 0; break;
+      case type_kind::count: store_le64(*v.get_if<std::uint64_t>(), r + 8); break;
+      case type_kind::integer:
+        store_le64(static_cast<std::uint64_t>(*v.get_if<std::int64_t>()), r + 8);
+        break;
+      case type_kind::real: {
+        std::uint64_t bits;
+        std::memcpy(&bits, v.get_if<double>(), sizeof bits);
+        store_le64(bits, r + 8);
+        break;
+      }
+      case type_kind::address: std::memcpy(r + 8, v.get_if<address>()->bytes().data(), 16); break;
+      case type_kind::subnet:
+        std::memcpy(r + 8, v.get_if<subnet>()->network().bytes().data(), 16);
+        r[2] = static_cast<kj::byte>(v.get_if<subnet>()->length_v6());
+        break;
+      case type_kind::port:
+        r[2] = static_cast<kj::byte>(v.get_if<port>()->proto);
+        r[8] = static_cast<kj::byte>(v.get_if<port>()->number);
+        r[9] = static_cast<kj::byte>(v.get_if<port>()->number >> 8);
+        break;
+      case type_kind::time:
+        store_le64(static_cast<std::uint64_t>(v.get_if<timestamp>()->ns), r + 8);
+        break;
+      case type_kind::interval:
+        store_le64(static_cast<std::uint64_t>(v.get_if<interval>()->ns), r + 8);
+        break;
+      default: return false;
+    }
+    r[0] = static_cast<kj::byte>(k);  // the discriminant (its high byte stays 0)
+    return true;
+  }
+
+ private:
+  kj::byte* base_ = nullptr;
+};
 
 }  // namespace
 
@@ -173,10 +224,8 @@ result<void> write_value(wire::Value::Builder b, const value& v, const type& t, 
     case type_kind::set:
     case type_kind::table:
     case type_kind::vector:
-    case type_kind::record:
-      return write_container(b, v, t, depth);
-    default:
-      return error{errc::invalid_argument, ": unknown value kind"};
+    case type_kind::record: return write_container(b, v, t, depth);
+    default: return error{errc::invalid_argument, ": unknown value kind"};
   }
 }
 
@@ -185,8 +234,7 @@ result<void> write_event(wire::Event::Builder b, const event& e) {
   const schema& s = e.type();
   if (e.size() != s.size()) {
     return error{errc::invalid_argument, s.name() + ": event has " + std::to_string(e.size()) +
-                                             " fields, its schema " +
-                                             std::to_string(s.size())};
+                                             " fields, its schema " + std::to_string(s.size())};
   }
   b.setTypeName(text_of(s.name()));
   b.setTypeVersion(s.version());
@@ -198,16 +246,18 @@ result<void> write_event(wire::Event::Builder b, const event& e) {
   if (!e.from.sensor.empty()) b.setSensor(text_of(e.from.sensor));
   if (!e.uid.empty()) b.setUid(text_of(e.uid));
   auto list = b.initFields(static_cast<unsigned>(s.size()));
+  const value_rows_out rows(list);
   for (std::size_t i = 0; i < s.size(); ++i) {
     const field& f = s[i];
     const value& v = e.field(i);
     if (v.is_none()) {
       if (!f.optional) {
-        return error{errc::invalid_argument,
-                     s.name() + "." + f.name + ": required field is unset"};
+        return error{errc::invalid_argument, s.name() + "." + f.name + ": required field is unset"};
       }
       continue;
     }
+    // The common case first: a plain scalar of the right kind.
+    if (v.kind() == f.ty.kind() && rows.usable() && rows.write(i, v)) continue;
     auto element = list[static_cast<unsigned>(i)];
     if (v.kind() == f.ty.kind() && write_scalar(element, v)) continue;  // the common case
     auto r = write_value(element, v, f.ty, 0);
@@ -220,9 +270,7 @@ void write_type(wire::Type::Builder b, const type& t) {
   b.setKind(static_cast<std::uint8_t>(t.kind()));
   switch (t.kind()) {
     case type_kind::set:
-    case type_kind::vector:
-      write_type(b.initParams(1)[0], t.element());
-      break;
+    case type_kind::vector: write_type(b.initParams(1)[0], t.element()); break;
     case type_kind::table: {
       auto p = b.initParams(2);
       write_type(p[0], t.element());
@@ -247,8 +295,7 @@ void write_type(wire::Type::Builder b, const type& t) {
       }
       break;
     }
-    default:
-      break;
+    default: break;
   }
 }
 

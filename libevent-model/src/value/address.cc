@@ -60,13 +60,16 @@ std::uint32_t address::v4_host_order() const noexcept {
 
 std::string address::to_string() const {
   if (is_v4()) {
-    char buf[16];
-    char* p = buf;
+    std::string out;
+    out.reserve(15);
     for (int i = 12; i < 16; ++i) {
-      p = std::to_chars(p, buf + sizeof buf, bytes_[i]).ptr;
-      if (i != 15) *p++ = '.';
+      unsigned b = bytes_[static_cast<std::size_t>(i)];
+      if (b >= 100) out += static_cast<char>('0' + b / 100);
+      if (b >= 10) out += static_cast<char>('0' + b / 10 % 10);
+      out += static_cast<char>('0' + b % 10);
+      if (i != 15) out += '.';
     }
-    return {buf, p};
+    return out;
   }
   char buf[INET6_ADDRSTRLEN];
   inet_ntop(AF_INET6, bytes_.data(), buf, sizeof buf);

@@ -80,8 +80,7 @@ class COOP_MODEL_EXPORT encoder {
   /// replaced, capacity reused). With `include_schemas`, the schema of each
   /// distinct (type, version) is embedded once, so a receiver can learn
   /// unknown types. Errors: as encode(), prefixed with the event's index.
-  result<void> encode_batch(std::span<const event> events, std::string& out,
-                            bool include_schemas);
+  result<void> encode_batch(std::span<const event> events, std::string& out, bool include_schemas);
 
  private:
   struct impl;
