@@ -1,11 +1,10 @@
 // Reading values and events out of capnp readers, validating them against
 // their types and schemas as we go.
-#include <string>
-#include <utility>
-
 #include <capnp/any.h>
 
 #include <cstring>
+#include <string>
+#include <utility>
 
 #include "codec/wire.h"
 
