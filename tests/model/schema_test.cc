@@ -112,3 +112,35 @@ TEST_CASE("a version inserted between two known ones must fit both") {
   mid.back() = f("a", "count");
   CHECK(reg.add(schema("login", 2, mid)).ok());
 }
+
+TEST_CASE("evolution: a required field may become optional only with a default; defaults never change") {
+  registry reg;
+  REQUIRE(reg.add(v1()).ok());
+  auto fields = v1().fields();
+  fields[0].optional = true;  // 'user' required -> optional, no default
+  auto r = reg.add(schema("login", 2, fields));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.err().message.find("'user' became optional without a default") != std::string::npos);
+  fields[0].default_value = value{"unknown"};  // gaining a default makes it fine
+  REQUIRE(reg.add(schema("login", 2, fields)).ok());
+  fields[0].default_value = value{"nobody"};
+  r = reg.add(schema("login", 3, fields));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.err().message.find("'user' changed its default from unknown to nobody") != std::string::npos);
+}
+
+TEST_CASE("types built in code are checked like parsed ones") {
+  auto bad = [](type ty) { return schema("x", 1, {field{"f", std::move(ty), true, {}, ""}}).validate(); };
+  CHECK(bad(type::set_of(type())).err().message == "x.f: container of none");
+  CHECK(bad(type(type_kind::set)).err().message == "x.f: set without element type");
+  CHECK(bad(type::enum_of({})).err().message == "x.f: enum without labels");
+  CHECK(bad(type::enum_of({"a", "a"})).err().message == "x.f: duplicate enum label 'a'");
+  CHECK(bad(type::record_of({{"Bad Name", type(type_kind::count)}})).err().message.find("invalid record field name") !=
+        std::string::npos);
+  type deep(type_kind::count);
+  for (int i = 0; i < 5000; ++i) deep = type::vector_of(std::move(deep));
+  CHECK(bad(deep).err().message.find("nested deeper than") != std::string::npos);
+  // A malformed type never throws from the accessors.
+  CHECK(type(type_kind::set).element().kind() == type_kind::none);
+  CHECK(type(type_kind::table).mapped().kind() == type_kind::none);
+}

@@ -42,6 +42,16 @@ TEST_CASE("bad timestamps are refused") {
   CHECK(timestamp::parse("1011-01-01T00:00:00Z").err().message.find("outside") != std::string::npos);
   CHECK(timestamp::parse("9999-12-31T23:59:59Z").err().message.find("outside") != std::string::npos);
   CHECK(timestamp::parse("1677-09-21T00:12:43.145224192Z")->ns == INT64_MIN);
+  // Impossible calendar dates and leap seconds are refused, not rolled over.
+  CHECK_FALSE(timestamp::parse("2023-02-29T00:00:00Z").ok());
+  CHECK_FALSE(timestamp::parse("2023-04-31T00:00:00Z").ok());
+  CHECK(timestamp::parse("2024-02-29T00:00:00Z").ok());
+  CHECK_FALSE(timestamp::parse("2016-12-31T23:59:60Z").ok());
+  // The extremes print and parse back in both forms.
+  for (std::int64_t ns : {INT64_MIN, INT64_MAX}) {
+    CHECK(timestamp::parse(timestamp{ns}.to_string())->ns == ns);
+    CHECK(interval::parse(interval{ns}.to_string())->ns == ns);
+  }
 }
 
 TEST_CASE("intervals parse seconds and units") {

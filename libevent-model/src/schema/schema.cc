@@ -13,6 +13,48 @@ bool valid_name(std::string_view n) {
   return true;
 }
 
+// Checks a field type built in code (type::parse already enforces this for
+// text): bounded depth, well-formed containers, labels and names.
+result<void> check_type(const type& t, const std::string& where, unsigned depth) {
+  auto bad = [&](const std::string& why) {
+    return error{errc::invalid_argument, where + ": " + why};
+  };
+  if (depth > max_type_depth) return bad("type nested deeper than " + std::to_string(max_type_depth));
+  switch (t.kind()) {
+    case type_kind::set:
+    case type_kind::vector:
+    case type_kind::table: {
+      std::size_t want = t.kind() == type_kind::table ? 2 : 1;
+      if (t.params().size() != want) return bad(std::string(to_string(t.kind())) + " without element type");
+      for (const auto& p : t.params()) {
+        if (p.kind() == type_kind::none) return bad("container of none");
+        if (auto r = check_type(p, where, depth + 1); !r) return r;
+      }
+      return {};
+    }
+    case type_kind::enumeration:
+      if (t.names().empty()) return bad("enum without labels");
+      for (std::size_t i = 0; i < t.names().size(); ++i) {
+        if (t.names()[i].empty()) return bad("empty enum label");
+        for (std::size_t j = 0; j < i; ++j) {
+          if (t.names()[i] == t.names()[j]) return bad("duplicate enum label '" + t.names()[i] + "'");
+        }
+      }
+      return {};
+    case type_kind::record:
+      if (t.names().size() != t.params().size()) return bad("malformed record type");
+      for (std::size_t i = 0; i < t.names().size(); ++i) {
+        if (!valid_name(t.names()[i])) return bad("invalid record field name '" + t.names()[i] + "'");
+        if (t.params()[i].kind() == type_kind::none) return bad("record field of type none");
+        if (auto r = check_type(t.params()[i], where + "." + t.names()[i], depth + 1); !r) return r;
+      }
+      return {};
+    default:
+      if (!t.params().empty() || !t.names().empty()) return bad("malformed scalar type");
+      return {};
+  }
+}
+
 }  // namespace
 
 schema::schema(std::string name, std::uint32_t version, std::vector<field> fields, std::string doc)
@@ -50,6 +92,7 @@ result<void> schema::validate() const {
     if (f.ty.kind() == type_kind::none) {
       return error{errc::invalid_argument, name_ + "." + f.name + ": a field cannot have type none"};
     }
+    if (auto r = check_type(f.ty, name_ + "." + f.name, 0); !r) return r;
     if (!f.default_value.conforms(f.ty)) {
       return error{errc::invalid_argument, name_ + "." + f.name + ": default " +
                                                f.default_value.to_string() + " is not a " +
@@ -85,6 +128,18 @@ result<void> schema::check_evolution(const schema& newer) const {
     if (a.optional && !b.optional) {
       return error{errc::incompatible,
                    where + ": field '" + a.name + "' became required; older data may lack it"};
+    }
+    if (!a.optional && b.optional && b.default_value.is_none()) {
+      return error{errc::incompatible, where + ": field '" + a.name +
+                                           "' became optional without a default; older readers "
+                                           "require it"};
+    }
+    // A default may be added (e.g. to let a required field become optional)
+    // but never changed or removed: readers would fill different values.
+    if (!a.default_value.is_none() && !(a.default_value == b.default_value)) {
+      return error{errc::incompatible, where + ": field '" + a.name + "' changed its default from " +
+                                           a.default_value.to_string() + " to " +
+                                           b.default_value.to_string()};
     }
   }
   for (std::size_t i = older.fields_.size(); i < younger.fields_.size(); ++i) {

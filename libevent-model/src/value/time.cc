@@ -4,8 +4,9 @@
 
 #include <charconv>
 #include <chrono>
-#include <cstdio>
 #include <limits>
+
+#include "value/time_format.h"
 
 namespace coop::model {
 namespace {
@@ -16,17 +17,21 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 // Parses "[-]digits[.digits]" as a fixed-point number of `unit` nanoseconds
 // per integer unit. Returns false on syntax error or overflow.
+// 128-bit arithmetic for overflow-free accumulation (a GCC/Clang extension).
+__extension__ typedef __int128 int128;
+
 bool parse_decimal(std::string_view s, std::int64_t unit, std::int64_t& out) {
   bool neg = false;
   std::size_t i = 0;
   if (i < s.size() && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
-  std::int64_t whole = 0;
+  // The magnitude is accumulated in 128 bits so INT64_MIN itself parses.
+  int128 whole = 0;
   std::size_t digits = 0;
   for (; i < s.size() && is_digit(s[i]); ++i, ++digits) {
-    if (__builtin_mul_overflow(whole, 10, &whole) || __builtin_add_overflow(whole, s[i] - '0', &whole))
-      return false;
+    whole = whole * 10 + (s[i] - '0');
+    if (whole > (int128{1} << 64)) return false;
   }
-  std::int64_t frac = 0;  // in units of `unit`
+  int128 frac = 0;  // in units of `unit`
   if (i < s.size() && s[i] == '.') {
     ++i;
     std::int64_t scale = unit;
@@ -36,11 +41,20 @@ bool parse_decimal(std::string_view s, std::int64_t unit, std::int64_t& out) {
     }
   }
   if (digits == 0 || i != s.size()) return false;
-  std::int64_t total = 0;
-  if (__builtin_mul_overflow(whole, unit, &total) || __builtin_add_overflow(total, frac, &total))
+  int128 total = whole * unit + frac;
+  if (neg) total = -total;
+  if (total > std::numeric_limits<std::int64_t>::max() ||
+      total < std::numeric_limits<std::int64_t>::min())
     return false;
-  out = neg ? -total : total;
+  out = static_cast<std::int64_t>(total);
   return true;
+}
+
+bool leap_year(std::int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+unsigned days_in_month(std::int64_t y, unsigned m) {
+  static constexpr unsigned days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && leap_year(y) ? 29 : days[m - 1];
 }
 
 // Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
@@ -88,7 +102,10 @@ result<timestamp> parse_rfc3339(std::string_view s) {
       !fixed_digits(s, 11, 2, h) || s[13] != ':' || !fixed_digits(s, 14, 2, mi) || s[16] != ':' ||
       !fixed_digits(s, 17, 2, sec))
     return bad();
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return bad();
+  // Leap seconds (second 60) are refused: nanosecond timestamps have no
+  // place for them, and sensors log the following second instead.
+  if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59)
+    return bad();
   std::size_t i = 19;
   std::int64_t frac = 0;
   if (i < s.size() && s[i] == '.') {
@@ -130,35 +147,67 @@ result<timestamp> parse_rfc3339(std::string_view s) {
   return timestamp{ns};
 }
 
-// Appends "<s>.<frac>" for a non-negative count of nanoseconds; `min_decimals`
-// digits are always printed, more only when non-zero.
-void append_seconds(std::string& out, std::int64_t ns, int min_decimals) {
-  if (ns < 0) {
-    out += '-';
-    // INT64_MIN cannot be negated: print it through unsigned arithmetic.
-    auto u = static_cast<std::uint64_t>(-(ns + 1)) + 1;
-    char buf[32];
-    auto* e = std::to_chars(buf, buf + sizeof buf, u / ns_per_s).ptr;
-    out.append(buf, e);
-    auto frac = static_cast<std::int64_t>(u % ns_per_s);
-    char fb[10];
-    std::snprintf(fb, sizeof fb, "%09lld", static_cast<long long>(frac));
-    int keep = 9;
-    while (keep > min_decimals && fb[keep - 1] == '0') --keep;
-    if (keep > 0) out.append(".").append(fb, static_cast<std::size_t>(keep));
-    return;
+// Writes `v` as exactly `width` decimal digits (zero-padded) at `p`.
+void put_digits(char* p, unsigned v, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    p[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
   }
-  char buf[32];
-  auto* e = std::to_chars(buf, buf + sizeof buf, ns / ns_per_s).ptr;
-  out.append(buf, e);
-  char fb[10];
-  std::snprintf(fb, sizeof fb, "%09lld", static_cast<long long>(ns % ns_per_s));
-  int keep = 9;
-  while (keep > min_decimals && fb[keep - 1] == '0') --keep;
-  if (keep > 0) out.append(".").append(fb, static_cast<std::size_t>(keep));
 }
 
 }  // namespace
+
+namespace detail {
+
+void append_rfc3339(std::string& out, std::int64_t ns) {
+  std::int64_t secs = ns / ns_per_s;
+  std::int64_t frac = ns % ns_per_s;
+  if (frac < 0) {
+    frac += ns_per_s;
+    --secs;
+  }
+  std::int64_t days = secs / 86400;
+  std::int64_t rem = secs % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    --days;
+  }
+  std::int64_t y = 0;
+  unsigned m = 0, d = 0;
+  civil_from_days(days, y, m, d);
+  char buf[] = "YYYY-MM-DDTHH:MM:SS.NNNNNNNNNZ";
+  const auto r = static_cast<unsigned>(rem);
+  put_digits(buf, static_cast<unsigned>(y), 4);
+  put_digits(buf + 5, m, 2);
+  put_digits(buf + 8, d, 2);
+  put_digits(buf + 11, r / 3600, 2);
+  put_digits(buf + 14, r / 60 % 60, 2);
+  put_digits(buf + 17, r % 60, 2);
+  put_digits(buf + 20, static_cast<unsigned>(frac), 9);
+  out.append(buf, sizeof buf - 1);
+}
+
+void append_seconds(std::string& out, std::int64_t ns, int min_decimals) {
+  char buf[32];
+  char* p = buf;
+  auto mag = static_cast<std::uint64_t>(ns);
+  if (ns < 0) {
+    *p++ = '-';
+    mag = ~mag + 1;  // two's complement magnitude; exact for INT64_MIN too
+  }
+  p = std::to_chars(p, buf + sizeof buf, mag / ns_per_s).ptr;
+  char* const frac = p + 1;
+  put_digits(frac, static_cast<unsigned>(mag % ns_per_s), 9);
+  int keep = 9;
+  while (keep > min_decimals && frac[keep - 1] == '0') --keep;
+  if (keep > 0) {
+    *p = '.';
+    p = frac + keep;
+  }
+  out.append(buf, static_cast<std::size_t>(p - buf));
+}
+
+}  // namespace detail
 
 result<interval> interval::parse(std::string_view text) {
   std::string_view s = text;
@@ -189,7 +238,7 @@ result<interval> interval::parse(std::string_view text) {
 
 std::string interval::to_string() const {
   std::string out;
-  append_seconds(out, ns, 1);
+  detail::append_seconds(out, ns, 1);
   return out;
 }
 
@@ -205,32 +254,14 @@ result<timestamp> timestamp::parse(std::string_view text) {
 
 std::string timestamp::to_string() const {
   std::string out;
-  append_seconds(out, ns, 6);
+  detail::append_seconds(out, ns, 6);
   return out;
 }
 
 std::string timestamp::to_rfc3339() const {
-  std::int64_t secs = ns / ns_per_s;
-  std::int64_t frac = ns % ns_per_s;
-  if (frac < 0) {
-    frac += ns_per_s;
-    --secs;
-  }
-  std::int64_t days = secs / 86400;
-  std::int64_t rem = secs % 86400;
-  if (rem < 0) {
-    rem += 86400;
-    --days;
-  }
-  std::int64_t y = 0;
-  unsigned m = 0, d = 0;
-  civil_from_days(days, y, m, d);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%09lldZ",
-                static_cast<long long>(y), m, d, static_cast<long long>(rem / 3600),
-                static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60),
-                static_cast<long long>(frac));
-  return buf;
+  std::string out;
+  detail::append_rfc3339(out, ns);
+  return out;
 }
 
 timestamp system_clock::now() const {

@@ -62,6 +62,16 @@ type type::record_of(std::vector<std::pair<std::string, type>> fields) {
   return t;
 }
 
+const type& type::element() const noexcept {
+  static const type none_type;
+  return params_.empty() ? none_type : params_[0];
+}
+
+const type& type::mapped() const noexcept {
+  static const type none_type;
+  return params_.size() < 2 ? none_type : params_[1];
+}
+
 int type::index_of(std::string_view name) const noexcept {
   for (std::size_t i = 0; i < names_.size(); ++i) {
     if (names_[i] == name) return static_cast<int>(i);
@@ -111,7 +121,9 @@ class type_parser {
 
  private:
   error fail(const std::string& what) const {
-    return error{errc::invalid_argument, "type '" + std::string(s_) + "', column " +
+    std::string shown(s_.substr(0, 200));
+    if (s_.size() > 200) shown += "...";
+    return error{errc::invalid_argument, "type '" + shown + "', column " +
                                              std::to_string(pos_ + 1) + ": " + what};
   }
   void skip_space() {

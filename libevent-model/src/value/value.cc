@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <limits>
 
 namespace coop::model {
 namespace {
@@ -15,7 +16,13 @@ std::strong_ordering compare_seq(const std::vector<value>& a, const std::vector<
 
 struct less_than {
   std::strong_ordering operator()(const none_t&, const none_t&) const { return std::strong_ordering::equal; }
-  std::strong_ordering operator()(double a, double b) const { return std::strong_order(a, b); }
+  std::strong_ordering operator()(double a, double b) const {
+    // Every NaN is one value, ordered after +inf; other reals in IEEE total
+    // order (so -0.0 < +0.0). Formats need not keep NaN payloads or signs.
+    bool na = std::isnan(a), nb = std::isnan(b);
+    if (na || nb) return na == nb ? std::strong_ordering::equal : (na ? std::strong_ordering::greater : std::strong_ordering::less);
+    return std::strong_order(a, b);
+  }
   std::strong_ordering operator()(const set_value& a, const set_value& b) const {
     return compare_seq(a.elements, b.elements);
   }
@@ -95,9 +102,15 @@ bool value::conforms(const type& t) const {
   switch (t.kind()) {
     case type_kind::enumeration:
       return t.index_of(get<enum_value>().label) >= 0;
-    case type_kind::set:
-      return std::all_of(get<set_value>().elements.begin(), get<set_value>().elements.end(),
-                         [&](const value& e) { return !e.is_none() && e.conforms(t.element()); });
+    case type_kind::set: {
+      // Elements must be sorted and unique (value::make_set) as well as typed.
+      const auto& el = get<set_value>().elements;
+      for (std::size_t i = 0; i < el.size(); ++i) {
+        if (el[i].is_none() || !el[i].conforms(t.element())) return false;
+        if (i > 0 && !(el[i - 1] < el[i])) return false;
+      }
+      return true;
+    }
     case type_kind::vector:
       return std::all_of(get<vector_value>().elements.begin(), get<vector_value>().elements.end(),
                          [&](const value& e) { return e.conforms(t.element()); });
@@ -105,6 +118,7 @@ bool value::conforms(const type& t) const {
       const auto& tv = get<table_value>();
       if (tv.keys.size() != tv.mapped.size()) return false;
       for (std::size_t i = 0; i < tv.keys.size(); ++i) {
+        if (i > 0 && !(tv.keys[i - 1] < tv.keys[i])) return false;  // sorted, unique keys
         if (tv.keys[i].is_none() || !tv.keys[i].conforms(t.element()) ||
             !tv.mapped[i].conforms(t.mapped()))
           return false;
@@ -133,9 +147,10 @@ std::size_t value::hash() const noexcept {
                              std::is_same_v<T, std::int64_t>) {
           h = mix(h, std::hash<T>{}(x));
         } else if constexpr (std::is_same_v<T, double>) {
-          // Equal under strong_order means bit-identical, so hash the bits.
+          // Equal reals are bit-identical, except that every NaN is one value.
           std::uint64_t bits = 0;
-          std::memcpy(&bits, &x, sizeof bits);
+          double canonical = std::isnan(x) ? std::numeric_limits<double>::quiet_NaN() : x;
+          std::memcpy(&bits, &canonical, sizeof bits);
           h = mix(h, std::hash<std::uint64_t>{}(bits));
         } else if constexpr (std::is_same_v<T, std::string>) {
           h = mix(h, std::hash<std::string>{}(x));

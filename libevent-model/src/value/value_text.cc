@@ -43,9 +43,11 @@ void print(std::string& out, const value& v, bool nested) {
           out.append(buf, r.ptr);
         } else if constexpr (std::is_same_v<T, std::string>) {
           if (nested) append_escaped(out, x, true);
+          else if (x == "-") out += "\\x2d";  // as Zeek does: "-" alone means unset
           else out += x;
         } else if constexpr (std::is_same_v<T, bytes>) {
-          append_escaped(out, x.data, nested);
+          if (!nested && x.data == "-") out += "\\x2d";
+          else append_escaped(out, x.data, nested);
         } else if constexpr (std::is_same_v<T, enum_value>) {
           out += x.label;
         } else if constexpr (std::is_same_v<T, set_value>) {
@@ -148,6 +150,8 @@ result<value> parse_scalar(std::string_view s, const type& t) {
       return value{d};
     }
     case type_kind::string:
+      // A string that is exactly "-" is written escaped, as in a Zeek log.
+      if (s == "\\x2d") return value{std::string("-")};
       return value{std::string(s)};
     case type_kind::bytes: {
       std::string out;
@@ -244,8 +248,28 @@ class value_parser {
     return v;
   }
 
+  // True if the next token is a lone "-" (an unset element or field).
+  bool unset_next() {
+    skip();
+    if (pos_ >= s_.size() || s_[pos_] != '-') return false;
+    std::size_t after = pos_ + 1;
+    while (after < s_.size() && (s_[after] == ' ' || s_[after] == '\t')) ++after;
+    if (after < s_.size() && s_[after] != ',' && s_[after] != ']' && s_[after] != '}') return false;
+    pos_ += 1;
+    return true;
+  }
+
   result<value> parse(const type& t, unsigned depth) {
     if (depth > max_value_depth) return fail("nested too deeply");
+    switch (t.kind()) {
+      case type_kind::set:
+      case type_kind::vector:
+      case type_kind::table:
+      case type_kind::record:
+        if (depth > 0 && unset_next()) return value{};
+        break;
+      default: break;
+    }
     switch (t.kind()) {
       case type_kind::set:
       case type_kind::vector: {

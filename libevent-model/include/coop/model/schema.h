@@ -60,8 +60,11 @@ class COOP_MODEL_EXPORT schema {
 
   /// Checks that data written with `newer` can be read with this schema
   /// and vice versa: same name, `newer` keeps every field of this schema
-  /// with the same name, type and position, and every appended field is
-  /// optional or has a default. Errors: incompatible, naming the field.
+  /// with the same name, type and position, a default once given never
+  /// changes or disappears, a required field
+  /// becomes optional only if it gains a default, an optional field never
+  /// becomes required, and every appended field is optional or has a
+  /// default. Errors: incompatible, naming the field.
   [[nodiscard]] result<void> check_evolution(const schema& newer) const;
 
   friend bool operator==(const schema&, const schema&) = default;

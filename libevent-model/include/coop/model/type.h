@@ -53,8 +53,11 @@ class COOP_MODEL_EXPORT type {
   /// A scalar type; `k` must not be a container, enum or record kind.
   explicit type(type_kind k) : kind_(k) {}
 
+  /// `set[element]`.
   static type set_of(type element);
+  /// `vector[element]`.
   static type vector_of(type element);
+  /// `table[key] of mapped`.
   static type table_of(type key, type mapped);
   /// An enum with the given labels (order is significant: it is the order
   /// of the enum's values).
@@ -68,11 +71,13 @@ class COOP_MODEL_EXPORT type {
   /// column (1-based) of the problem.
   static result<type> parse(std::string_view text);
 
+  /// The kind of this type.
   [[nodiscard]] type_kind kind() const noexcept { return kind_; }
-  /// Element type of a set or vector, key type of a table.
-  [[nodiscard]] const type& element() const { return params_.at(0); }
-  /// Value type of a table.
-  [[nodiscard]] const type& mapped() const { return params_.at(1); }
+  /// Element type of a set or vector, key type of a table; the none type
+  /// if this type has none (a malformed type built in code).
+  [[nodiscard]] const type& element() const noexcept;
+  /// Value type of a table; the none type if this type has none.
+  [[nodiscard]] const type& mapped() const noexcept;
   /// Enum labels, or record field names.
   [[nodiscard]] const std::vector<std::string>& names() const noexcept { return names_; }
   /// Record field types, parallel to names().
@@ -83,6 +88,7 @@ class COOP_MODEL_EXPORT type {
   /// Zeek notation, parseable by parse().
   [[nodiscard]] std::string to_string() const;
 
+  /// Structural equality (enum labels and record names included).
   friend bool operator==(const type&, const type&) = default;
 
  private:

@@ -125,8 +125,9 @@ class COOP_MODEL_EXPORT value {
   [[nodiscard]] const variant_type& data() const noexcept { return v_; }
   [[nodiscard]] variant_type& data() noexcept { return v_; }
 
-  /// True if this value is an instance of `t` (containers checked deeply).
-  /// `none` conforms to every type.
+  /// True if this value is an instance of `t` (containers checked deeply;
+  /// set elements and table keys must be sorted and unique, as make_set and
+  /// make_table leave them). `none` conforms to every type.
   [[nodiscard]] bool conforms(const type& t) const;
 
   /// Zeek notation: scalars as in a Zeek log (strings raw at top level,
@@ -136,8 +137,8 @@ class COOP_MODEL_EXPORT value {
   /// A hash consistent with operator==.
   [[nodiscard]] std::size_t hash() const noexcept;
 
-  /// Total order: first by kind, then by value; reals order as
-  /// std::strong_order does (NaN after +inf).
+  /// Total order: first by kind, then by value; reals in IEEE total order
+  /// (-0.0 before +0.0) except that every NaN is one value, after +inf.
   friend COOP_MODEL_EXPORT std::strong_ordering operator<=>(const value& a, const value& b);
   friend COOP_MODEL_EXPORT bool operator==(const value& a, const value& b);
 
