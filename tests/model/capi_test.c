@@ -72,6 +72,23 @@ int main(void) {
   EXPECT(number == 22 && transport == COOP_TCP);
   EXPECT(coop_event_get_text(ev, "resp_h", &text) == COOP_OK && strcmp(text, "192.168.1.1") == 0);
   EXPECT(coop_event_get_count(ev, "resp_bytes", &count) == COOP_EUNSET);
+  {
+    uint8_t raw[16];
+    int v4 = 0;
+    int64_t ns = 0;
+    EXPECT(coop_event_get_addr(ev, "orig_h", raw, &v4) == COOP_OK && v4 == 1);
+    EXPECT(raw[12] == 10 && raw[13] == 0 && raw[14] == 0 && raw[15] == 1);
+    EXPECT(coop_event_get_interval(ev, "duration", &ns) == COOP_OK && ns == 1500000000LL);
+    EXPECT(coop_event_get_time(ev, "duration", &ns) == COOP_EINVAL);
+    EXPECT(strcmp(coop_event_uid(ev), "CHhAvVGS1DHFjwGM9") == 0);
+    EXPECT(strcmp(coop_event_site(ev), "site-a.example") == 0);
+    EXPECT(strcmp(coop_event_sensor(ev), "c-sensor") == 0);
+    EXPECT(coop_event_unset(ev, "orig_h") == COOP_EINVAL);
+    EXPECT(strstr(coop_last_error(), "required") != NULL);
+    EXPECT(coop_event_unset(ev, "orig_bytes") == COOP_OK);
+    EXPECT(coop_event_get_count(ev, "orig_bytes", &count) == COOP_EUNSET);
+    EXPECT(coop_event_set_count(ev, "orig_bytes", 1234) == COOP_OK);
+  }
 
   /* Binary round trip. */
   EXPECT(coop_event_encode(ev, &bin, &len) == COOP_OK);

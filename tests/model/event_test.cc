@@ -39,6 +39,10 @@ TEST_CASE("setting fields by name checks their types") {
   REQUIRE_FALSE(wrong.ok());
   CHECK(wrong.err().message == "conn.resp_p: expected port, got string");
   CHECK(ev.set("nope", value{1u}).err().code == errc::not_found);
+  // A plain int literal is accepted for a count field when it fits.
+  CHECK(ev.set("attempts", 5).ok());
+  CHECK(ev.get("attempts")->is<std::uint64_t>());
+  CHECK(ev.set("attempts", -5).err().message == "conn.attempts: expected count, got int");
   CHECK(ev.set("resp_p", value{*port::parse("80/tcp")}).ok());
   CHECK(ev.validate().ok());
   CHECK(ev.get("resp_p")->get<port>().number == 80);

@@ -73,7 +73,9 @@ COOP_MODEL_EXPORT int coop_event_new(const coop_registry* reg, const char* type_
                                      coop_event** out);
 /** Frees an event. NULL is ignored. */
 COOP_MODEL_EXPORT void coop_event_free(coop_event* ev);
-/** Resets every field to its default and clears the envelope, keeping memory for reuse. */
+/** Resets every field to its default, clears ts and uid and gives the event a
+ *  fresh id; the origin stays. String and bytes buffers are kept for reuse,
+ *  so a refill through the setters does not allocate once warm. */
 COOP_MODEL_EXPORT void coop_event_clear(coop_event* ev);
 /** The event's type name; valid while the event lives. */
 COOP_MODEL_EXPORT const char* coop_event_type(const coop_event* ev);
@@ -110,7 +112,7 @@ COOP_MODEL_EXPORT int coop_event_set_interval(coop_event* ev, const char* field,
 COOP_MODEL_EXPORT int coop_event_set_enum(coop_event* ev, const char* field, const char* label);
 /** Any type, from Zeek notation ("10.0.0.0/8", "{22/tcp, 80/tcp}", "T", "-"). */
 COOP_MODEL_EXPORT int coop_event_set_text(coop_event* ev, const char* field, const char* text);
-/** Unsets an optional field. */
+/** Unsets an optional field; COOP_EINVAL for a required one. */
 COOP_MODEL_EXPORT int coop_event_unset(coop_event* ev, const char* field);
 
 /** Field getters by name. COOP_EUNSET when the field is unset, COOP_EINVAL on type mismatch. */
@@ -123,6 +125,18 @@ COOP_MODEL_EXPORT int coop_event_get_string(const coop_event* ev, const char* fi
                                             const char** data, size_t* len);
 COOP_MODEL_EXPORT int coop_event_get_port(const coop_event* ev, const char* field,
                                           uint16_t* number, int* transport);
+/** An address as 16 bytes in network order (IPv4-mapped for IPv4); is_v4 says which. */
+COOP_MODEL_EXPORT int coop_event_get_addr(const coop_event* ev, const char* field,
+                                          uint8_t bytes[16], int* is_v4);
+/** A time field, in ns since the epoch. */
+COOP_MODEL_EXPORT int coop_event_get_time(const coop_event* ev, const char* field, int64_t* ns);
+/** An interval field, in ns. */
+COOP_MODEL_EXPORT int coop_event_get_interval(const coop_event* ev, const char* field,
+                                              int64_t* ns);
+/** Envelope getters: NUL-terminated views valid until the envelope changes. */
+COOP_MODEL_EXPORT const char* coop_event_uid(const coop_event* ev);
+COOP_MODEL_EXPORT const char* coop_event_site(const coop_event* ev);
+COOP_MODEL_EXPORT const char* coop_event_sensor(const coop_event* ev);
 /** Any field printed in Zeek notation into a NUL-terminated view owned by the event. */
 COOP_MODEL_EXPORT int coop_event_get_text(coop_event* ev, const char* field, const char** text);
 

@@ -13,8 +13,7 @@ namespace {
 
 // Finds `field` in the event's schema and checks its kind. Returns the field
 // index through `idx`.
-int locate(const coop_event* ev, const char* field, m::type_kind kind, std::size_t& idx) {
-  if (ev == nullptr || field == nullptr) return fail(COOP_EINVAL, "NULL event or field name");
+int locate_unguarded(const coop_event* ev, const char* field, m::type_kind kind, std::size_t& idx) {
   auto i = ev->ev.type().index_of(field);
   if (!i) {
     return fail(COOP_ENOTFOUND, ev->ev.type().name() + " has no field '" + field + "'");
@@ -28,6 +27,12 @@ int locate(const coop_event* ev, const char* field, m::type_kind kind, std::size
   return COOP_OK;
 }
 
+int locate(const coop_event* ev, const char* field, m::type_kind kind, std::size_t& idx) noexcept {
+  if (ev == nullptr || field == nullptr) return fail(COOP_EINVAL, "NULL event or field name");
+  // Building the error message may allocate: keep exceptions inside.
+  return guarded([&] { return locate_unguarded(ev, field, kind, idx); });
+}
+
 // Assigns `v` to the field, reusing the field's storage when the kind matches.
 template <class T>
 int set_field(coop_event* ev, const char* field, m::type_kind kind, T&& v) {
@@ -39,14 +44,53 @@ int set_field(coop_event* ev, const char* field, m::type_kind kind, T&& v) {
   });
 }
 
+std::string& buffer(std::string& s) { return s; }
+std::string& buffer(m::bytes& b) { return b.data; }
+
+// Stores `len` bytes from `p` in a string or bytes field (T), reusing the
+// buffer the field already holds, so that no allocation is needed once it
+// is large enough.
+template <class T>
+int set_buffer(coop_event* ev, const char* field, m::type_kind kind, const char* p,
+               std::size_t len) {
+  std::size_t i = 0;
+  if (int rc = locate(ev, field, kind, i); rc != COOP_OK) return rc;
+  return guarded([&] {
+    auto& v = ev->ev.field(i);
+    if (auto* held = std::get_if<T>(&v.data())) {
+      buffer(*held).assign(p, len);
+    } else {
+      T fresh{};
+      // Reuse the buffer coop_event_clear set aside for this field, if any.
+      if (i < ev->spare.size()) buffer(fresh).swap(ev->spare[i]);
+      buffer(fresh).assign(p, len);
+      v = m::value{std::move(fresh)};
+    }
+    return int{COOP_OK};
+  });
+}
+
 template <class T>
 int get_field(const coop_event* ev, const char* field, m::type_kind kind, const T*& out) {
   std::size_t i = 0;
   if (int rc = locate(ev, field, kind, i); rc != COOP_OK) return rc;
-  const auto& v = ev->ev.field(i);
-  if (v.is_none()) return fail(COOP_EUNSET, ev->ev.type().name() + "." + field + " is unset");
-  out = v.get_if<T>();
-  return out ? COOP_OK : fail(COOP_EINVAL, std::string(field) + " holds a different type");
+  return guarded([&] {
+    const auto& v = ev->ev.field(i);
+    if (v.is_none()) return fail(COOP_EUNSET, ev->ev.type().name() + "." + field + " is unset");
+    out = v.get_if<T>();
+    return out ? int{COOP_OK} : fail(COOP_EINVAL, std::string(field) + " holds a different type");
+  });
+}
+
+// The scalar getters: copies the field, held as a T, to the caller's `out`
+// (a bool becomes 1 or 0).
+template <class T, class Out>
+int copy_field(const coop_event* ev, const char* field, m::type_kind kind, Out* out) {
+  if (out == nullptr) return fail(COOP_EINVAL, "NULL out");
+  const T* v = nullptr;
+  int rc = get_field(ev, field, kind, v);
+  if (rc == COOP_OK) *out = static_cast<Out>(*v);
+  return rc;
 }
 
 }  // namespace
@@ -74,9 +118,17 @@ void coop_event_free(coop_event* ev) { delete ev; }
 void coop_event_clear(coop_event* ev) {
   if (ev == nullptr || !ev->ev.has_type()) return;
   const auto& s = ev->ev.type();
+  if (ev->spare.size() < s.size()) ev->spare.resize(s.size());  // once per handle
   for (std::size_t i = 0; i < s.size(); ++i) {
-    // Keep string capacity: assign in place when both are strings.
     auto& v = ev->ev.field(i);
+    // Set string and bytes buffers aside, so refilling reuses their capacity.
+    if (auto* str = std::get_if<std::string>(&v.data())) {
+      str->clear();
+      if (str->capacity() > ev->spare[i].capacity()) ev->spare[i].swap(*str);
+    } else if (auto* b = std::get_if<m::bytes>(&v.data())) {
+      b->data.clear();
+      if (b->data.capacity() > ev->spare[i].capacity()) ev->spare[i].swap(b->data);
+    }
     if (s[i].default_value.is_none()) {
       v = m::value{};
     } else {
@@ -85,6 +137,7 @@ void coop_event_clear(coop_event* ev) {
   }
   ev->ev.ts = {};
   ev->ev.uid.clear();
+  ev->ev.id = ev->ids.next();
 }
 
 const char* coop_event_type(const coop_event* ev) {
@@ -140,32 +193,12 @@ int coop_event_set_real(coop_event* ev, const char* field, double v) {
 }
 int coop_event_set_string(coop_event* ev, const char* field, const char* s, size_t len) {
   if (s == nullptr && len != 0) return fail(COOP_EINVAL, "NULL string with non-zero length");
-  std::size_t i = 0;
-  if (int rc = locate(ev, field, m::type_kind::string, i); rc != COOP_OK) return rc;
-  return guarded([&] {
-    auto& v = ev->ev.field(i);
-    if (auto* str = std::get_if<std::string>(&v.data())) {
-      str->assign(s ? s : "", len);  // reuses capacity
-    } else {
-      v = m::value{std::string(s ? s : "", len)};
-    }
-    return int{COOP_OK};
-  });
+  return set_buffer<std::string>(ev, field, m::type_kind::string, s ? s : "", len);
 }
 int coop_event_set_bytes(coop_event* ev, const char* field, const void* data, size_t len) {
   if (data == nullptr && len != 0) return fail(COOP_EINVAL, "NULL data with non-zero length");
-  std::size_t i = 0;
-  if (int rc = locate(ev, field, m::type_kind::bytes, i); rc != COOP_OK) return rc;
-  return guarded([&] {
-    auto& v = ev->ev.field(i);
-    const char* p = data ? static_cast<const char*>(data) : "";
-    if (auto* b = std::get_if<m::bytes>(&v.data())) {
-      b->data.assign(p, len);
-    } else {
-      v = m::value{m::bytes{std::string(p, len)}};
-    }
-    return int{COOP_OK};
-  });
+  const char* p = data ? static_cast<const char*>(data) : "";
+  return set_buffer<m::bytes>(ev, field, m::type_kind::bytes, p, len);
 }
 int coop_event_set_addr_v4(coop_event* ev, const char* field, uint32_t host_order) {
   return set_field(ev, field, m::type_kind::address, m::address::v4(host_order));
@@ -217,37 +250,24 @@ int coop_event_set_text(coop_event* ev, const char* field, const char* text) {
 int coop_event_unset(coop_event* ev, const char* field) {
   std::size_t i = 0;
   if (int rc = locate(ev, field, m::type_kind::none, i); rc != COOP_OK) return rc;
+  if (!ev->ev.type()[i].optional) {
+    return fail(COOP_EINVAL, ev->ev.type().name() + "." + field + " is required and cannot be unset");
+  }
   ev->ev.field(i) = m::value{};
   return COOP_OK;
 }
 
 int coop_event_get_bool(const coop_event* ev, const char* field, int* out) {
-  const bool* v = nullptr;
-  if (out == nullptr) return fail(COOP_EINVAL, "NULL out");
-  int rc = get_field(ev, field, m::type_kind::boolean, v);
-  if (rc == COOP_OK) *out = *v ? 1 : 0;
-  return rc;
+  return copy_field<bool>(ev, field, m::type_kind::boolean, out);
 }
 int coop_event_get_count(const coop_event* ev, const char* field, uint64_t* out) {
-  const std::uint64_t* v = nullptr;
-  if (out == nullptr) return fail(COOP_EINVAL, "NULL out");
-  int rc = get_field(ev, field, m::type_kind::count, v);
-  if (rc == COOP_OK) *out = *v;
-  return rc;
+  return copy_field<std::uint64_t>(ev, field, m::type_kind::count, out);
 }
 int coop_event_get_int(const coop_event* ev, const char* field, int64_t* out) {
-  const std::int64_t* v = nullptr;
-  if (out == nullptr) return fail(COOP_EINVAL, "NULL out");
-  int rc = get_field(ev, field, m::type_kind::integer, v);
-  if (rc == COOP_OK) *out = *v;
-  return rc;
+  return copy_field<std::int64_t>(ev, field, m::type_kind::integer, out);
 }
 int coop_event_get_real(const coop_event* ev, const char* field, double* out) {
-  const double* v = nullptr;
-  if (out == nullptr) return fail(COOP_EINVAL, "NULL out");
-  int rc = get_field(ev, field, m::type_kind::real, v);
-  if (rc == COOP_OK) *out = *v;
-  return rc;
+  return copy_field<double>(ev, field, m::type_kind::real, out);
 }
 int coop_event_get_string(const coop_event* ev, const char* field, const char** data, size_t* len) {
   if (data == nullptr || len == nullptr) return fail(COOP_EINVAL, "NULL out");
@@ -284,6 +304,34 @@ int coop_event_get_text(coop_event* ev, const char* field, const char** text) {
     return int{COOP_OK};
   });
 }
+
+int coop_event_get_addr(const coop_event* ev, const char* field, uint8_t bytes[16], int* is_v4) {
+  const m::address* v = nullptr;
+  if (bytes == nullptr || is_v4 == nullptr) return fail(COOP_EINVAL, "NULL out");
+  int rc = get_field(ev, field, m::type_kind::address, v);
+  if (rc == COOP_OK) {
+    std::memcpy(bytes, v->bytes().data(), 16);
+    *is_v4 = v->is_v4() ? 1 : 0;
+  }
+  return rc;
+}
+int coop_event_get_time(const coop_event* ev, const char* field, int64_t* ns) {
+  const m::timestamp* v = nullptr;
+  if (ns == nullptr) return fail(COOP_EINVAL, "NULL out");
+  int rc = get_field(ev, field, m::type_kind::time, v);
+  if (rc == COOP_OK) *ns = v->ns;
+  return rc;
+}
+int coop_event_get_interval(const coop_event* ev, const char* field, int64_t* ns) {
+  const m::interval* v = nullptr;
+  if (ns == nullptr) return fail(COOP_EINVAL, "NULL out");
+  int rc = get_field(ev, field, m::type_kind::interval, v);
+  if (rc == COOP_OK) *ns = v->ns;
+  return rc;
+}
+const char* coop_event_uid(const coop_event* ev) { return ev ? ev->ev.uid.c_str() : ""; }
+const char* coop_event_site(const coop_event* ev) { return ev ? ev->ev.from.site.c_str() : ""; }
+const char* coop_event_sensor(const coop_event* ev) { return ev ? ev->ev.from.sensor.c_str() : ""; }
 
 int coop_event_encode(coop_event* ev, const uint8_t** data, size_t* len) {
   if (ev == nullptr || data == nullptr || len == nullptr) return fail(COOP_EINVAL, "NULL argument");

@@ -4,6 +4,7 @@
 
 #include <new>
 #include <string>
+#include <vector>
 
 #include "coop/model.h"
 #include "coop/model/codec.h"
@@ -21,6 +22,9 @@ struct coop_event {
   coop::model::encoder enc;   // reused by coop_event_encode
   std::string json;           // reused by coop_event_to_json
   std::string text;           // reused by coop_event_get_text
+  // Strings taken out of fields by coop_event_clear, by field position, so a
+  // refill reuses their capacity instead of allocating.
+  std::vector<std::string> spare;
 };
 
 struct coop_filter {

@@ -2,6 +2,7 @@
 #include "coop/model/event.h"
 
 #include <charconv>
+#include <cstdint>
 #include <random>
 
 namespace coop::model {
@@ -52,6 +53,13 @@ result<void> event::set(std::string_view name, value v) {
     return error{errc::not_found, schema_->name() + " has no field '" + std::string(name) + "'"};
   }
   const auto& f = (*schema_)[*i];
+  // Integer literals are ints in C++; convert where the value fits.
+  if (f.ty.kind() == type_kind::count && v.is<std::int64_t>() && v.get<std::int64_t>() >= 0) {
+    v = value{static_cast<std::uint64_t>(v.get<std::int64_t>())};
+  } else if (f.ty.kind() == type_kind::integer && v.is<std::uint64_t>() &&
+             v.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX)) {
+    v = value{static_cast<std::int64_t>(v.get<std::uint64_t>())};
+  }
   if (!v.conforms(f.ty)) {
     return error{errc::invalid_argument, schema_->name() + "." + f.name + ": expected " +
                                              f.ty.to_string() + ", got " +

@@ -132,6 +132,19 @@ TEST_CASE("C: a warm handle fills and encodes without allocating") {
     REQUIRE(coop_event_encode(ev, &data, &len) == COOP_OK);
   }
   CHECK(allocations.load() - before == 0);
+  // Clearing between events (as a collector does) keeps the buffers too.
+  for (std::uint32_t i = 0; i < 3; ++i) {
+    coop_event_clear(ev);
+    fill_c(i);
+    REQUIRE(coop_event_encode(ev, &data, &len) == COOP_OK);
+  }
+  before = allocations.load();
+  for (std::uint32_t i = 3; i < 1003; ++i) {
+    coop_event_clear(ev);
+    fill_c(i);
+    REQUIRE(coop_event_encode(ev, &data, &len) == COOP_OK);
+  }
+  CHECK(allocations.load() - before == 0);
   CHECK(len > 0);
   coop_event_free(ev);
   coop_registry_free(reg);

@@ -5,6 +5,7 @@
 // threads. `id_generator` is not thread-safe (use one per thread or sensor).
 #pragma once
 
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -66,8 +67,14 @@ class COOP_MODEL_EXPORT event {
   /// An event of type `s`, every field set to its default (none if none).
   explicit event(std::shared_ptr<const schema> s);
 
-  [[nodiscard]] const schema& type() const noexcept { return *schema_; }
+  /// The event's schema; only valid when has_type() (a bug otherwise).
+  [[nodiscard]] const schema& type() const noexcept {
+    assert(schema_ != nullptr);
+    return *schema_;
+  }
+  /// The shared schema pointer (null for a default-constructed event).
   [[nodiscard]] const std::shared_ptr<const schema>& schema_ptr() const noexcept { return schema_; }
+  /// False only for a default-constructed event.
   [[nodiscard]] bool has_type() const noexcept { return schema_ != nullptr; }
 
   timestamp ts;      ///< When it happened.
@@ -75,16 +82,21 @@ class COOP_MODEL_EXPORT event {
   origin from;       ///< Site and sensor that observed it.
   std::string uid;   ///< Connection uid correlating events of one connection; empty if none.
 
+  /// Number of fields (the schema's size).
   [[nodiscard]] std::size_t size() const noexcept { return fields_.size(); }
   /// Field `i` in schema order; no type check (see validate()).
   [[nodiscard]] value& field(std::size_t i) { return fields_[i]; }
   [[nodiscard]] const value& field(std::size_t i) const { return fields_[i]; }
+  /// All fields in schema order.
   [[nodiscard]] const std::vector<value>& fields() const noexcept { return fields_; }
+  /// All fields, mutable; keep the size equal to the schema's.
   [[nodiscard]] std::vector<value>& fields() noexcept { return fields_; }
 
   /// The field called `name`, or nullptr if the type has none.
   [[nodiscard]] const value* get(std::string_view name) const noexcept;
-  /// Sets the field called `name` after checking the value's type.
+  /// Sets the field called `name` after checking the value's type. An int
+  /// literal for a count field (or a count for an int field) is converted
+  /// when it fits, so `set("orig_bytes", 5)` works.
   /// Errors: not_found (no such field), invalid_argument (wrong type).
   result<void> set(std::string_view name, value v);
 
@@ -92,6 +104,7 @@ class COOP_MODEL_EXPORT event {
   /// are set. Errors: invalid_argument naming the field.
   [[nodiscard]] result<void> validate() const;
 
+  /// Same type (name and version), envelope and fields.
   friend COOP_MODEL_EXPORT bool operator==(const event& a, const event& b);
 
  private:

@@ -71,6 +71,10 @@ class COOP_MODEL_EXPORT value {
                    address, subnet, port, timestamp, interval, enum_value, set_value,
                    table_value, vector_value, record_value>;
 
+  /// The none value. The converting constructors below make a value of the
+  /// matching kind: `bool` -> bool, `std::uint64_t`/`unsigned` -> count,
+  /// `std::int64_t`/`int` -> int, `double` -> real, strings -> string, and
+  /// each alternative type to its kind.
   value() = default;
   value(none_t) {}                                                  // NOLINT
   value(bool b) : v_(b) {}                                          // NOLINT
@@ -82,6 +86,8 @@ class COOP_MODEL_EXPORT value {
   value(std::string s) : v_(std::move(s)) {}                        // NOLINT
   value(std::string_view s) : v_(std::string(s)) {}                 // NOLINT
   value(const char* s) : v_(std::string(s)) {}                      // NOLINT
+  /// Other pointers would silently become bool: refused at compile time.
+  value(const void*) = delete;
   value(bytes b) : v_(std::move(b)) {}                              // NOLINT
   value(address a) : v_(a) {}                                       // NOLINT
   value(subnet s) : v_(s) {}                                        // NOLINT
@@ -107,14 +113,18 @@ class COOP_MODEL_EXPORT value {
   /// invalid_argument naming the text and column.
   static result<value> parse(std::string_view text, const type& t);
 
+  /// The kind of the held value.
   [[nodiscard]] type_kind kind() const noexcept { return static_cast<type_kind>(v_.index()); }
+  /// True for the none value (an unset field).
   [[nodiscard]] bool is_none() const noexcept { return v_.index() == 0; }
 
+  /// True if the held alternative is `T`.
   template <class T>
   [[nodiscard]] bool is() const noexcept { return std::holds_alternative<T>(v_); }
   /// The alternative `T`; asking for the wrong one is a programming bug.
   template <class T>
   [[nodiscard]] const T& get() const { return std::get<T>(v_); }
+  /// Mutable access to the alternative `T` (reuse its storage in place).
   template <class T>
   [[nodiscard]] T& get() { return std::get<T>(v_); }
   /// Pointer to the alternative `T`, or nullptr.
