@@ -18,6 +18,10 @@ ASAN_BUILD_TYPE ?= Debug
 JOBS         ?= 2
 FUZZ_SECONDS ?= 60
 CMAKE_ARGS   ?=
+# Under CI (CI=true) warnings are errors: the tree must stay clean.
+ifneq ($(CI),)
+CMAKE_ARGS += -DCOOP_WERROR=ON
+endif
 
 BUILD_DIR ?= build
 DEMO      ?= $(BUILD_DIR)/examples/demo/coop-demo

@@ -4,3 +4,10 @@ function(coop_warnings target)
     $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor>
     $<$<COMPILE_LANGUAGE:C>:-Wall -Wextra -Wpedantic>)
 endfunction()
+
+# CI turns warnings into errors (COOP_WERROR=ON, set by the Makefile when CI
+# is set), so "clean under -Wall -Wextra -Wpedantic" cannot regress silently.
+option(COOP_WERROR "Treat compiler warnings as errors" OFF)
+if(COOP_WERROR)
+  add_compile_options(-Werror)
+endif()

@@ -45,7 +45,7 @@ model::result<std::vector<model::event>> read_conn_log(const std::string& path,
       continue;
     }
     event ev(conn);
-    ev.from = {"zeek-baseline", "conn.log"};
+    ev.from = {"demo-site", "zeek-conn-log"};
     ev.id = {0x5a65656b, lineno};  // deterministic ids: the demo's output is reproducible
     std::string proto = "unknown";
     std::string bad;
