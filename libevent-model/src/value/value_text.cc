@@ -119,9 +119,12 @@ bool parse_int(std::string_view s, Int& out) {
 }
 
 result<value> parse_scalar(std::string_view s, const type& t) {
+  // Messages quote at most 200 bytes of the input and of the expected type.
+  auto clip = [](std::string_view text) {
+    return text.size() <= 200 ? std::string(text) : std::string(text.substr(0, 200)) + "...";
+  };
   auto bad = [&](std::string_view what) {
-    return error{errc::invalid_argument,
-                 "invalid " + std::string(what) + " '" + std::string(s) + "'"};
+    return error{errc::invalid_argument, "invalid " + clip(what) + " '" + clip(s) + "'"};
   };
   if (s == "-") return value{};
   switch (t.kind()) {
