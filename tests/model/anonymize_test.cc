@@ -12,7 +12,10 @@
 #include <utility>
 #include <vector>
 
+#include "test_support.h"
+
 using namespace coop::model;
+using namespace coop::model::testing;
 
 namespace {
 
@@ -21,18 +24,6 @@ namespace {
 constexpr std::array<std::uint8_t, 32> reference_key{
     21,  34,  23,  141, 51,  164, 207, 128, 19, 10, 91, 22, 73, 144, 125, 16,
     216, 152, 143, 131, 121, 121, 101, 39,  98, 87, 76, 45, 42, 132, 34,  2};
-
-address addr(const char* text) {
-  auto a = address::parse(text);
-  REQUIRE_MESSAGE(a.ok(), text);
-  return a.value();
-}
-
-subnet net(const char* text) {
-  auto s = subnet::parse(text);
-  REQUIRE_MESSAGE(s.ok(), text);
-  return s.value();
-}
 
 anonymizer make(std::span<const std::uint8_t> key = reference_key, anonymizer_options o = {}) {
   auto a = anonymizer::make(key, std::move(o));

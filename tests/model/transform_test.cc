@@ -12,25 +12,16 @@
 #include <utility>
 #include <vector>
 
+#include "test_support.h"
+
 using namespace coop::model;
+using namespace coop::model::testing;
 
 namespace {
 
 constexpr std::array<std::uint8_t, 32> test_key{1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
                                                 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
                                                 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
-
-address addr(const char* text) {
-  auto a = address::parse(text);
-  REQUIRE_MESSAGE(a.ok(), text);
-  return a.value();
-}
-
-subnet net(const char* text) {
-  auto s = subnet::parse(text);
-  REQUIRE_MESSAGE(s.ok(), text);
-  return s.value();
-}
 
 anonymizer make_anon(anonymizer_options o = {}) {
   auto a = anonymizer::make(test_key, std::move(o));

@@ -82,6 +82,15 @@ int get_field(const coop_event* ev, const char* field, m::type_kind kind, const 
   });
 }
 
+// What a scalar getter hands out for a field held as T: the value itself,
+// or the nanoseconds of a time or an interval.
+template <class T>
+const T& raw(const T& v) {
+  return v;
+}
+std::int64_t raw(const m::timestamp& t) { return t.ns; }
+std::int64_t raw(const m::interval& i) { return i.ns; }
+
 // The scalar getters: copies the field, held as a T, to the caller's `out`
 // (a bool becomes 1 or 0).
 template <class T, class Out>
@@ -89,7 +98,7 @@ int copy_field(const coop_event* ev, const char* field, m::type_kind kind, Out* 
   if (out == nullptr) return fail(COOP_EINVAL, "NULL out");
   const T* v = nullptr;
   int rc = get_field(ev, field, kind, v);
-  if (rc == COOP_OK) *out = static_cast<Out>(*v);
+  if (rc == COOP_OK) *out = static_cast<Out>(raw(*v));
   return rc;
 }
 
@@ -316,18 +325,10 @@ int coop_event_get_addr(const coop_event* ev, const char* field, uint8_t bytes[1
   return rc;
 }
 int coop_event_get_time(const coop_event* ev, const char* field, int64_t* ns) {
-  const m::timestamp* v = nullptr;
-  if (ns == nullptr) return fail(COOP_EINVAL, "NULL out");
-  int rc = get_field(ev, field, m::type_kind::time, v);
-  if (rc == COOP_OK) *ns = v->ns;
-  return rc;
+  return copy_field<m::timestamp>(ev, field, m::type_kind::time, ns);
 }
 int coop_event_get_interval(const coop_event* ev, const char* field, int64_t* ns) {
-  const m::interval* v = nullptr;
-  if (ns == nullptr) return fail(COOP_EINVAL, "NULL out");
-  int rc = get_field(ev, field, m::type_kind::interval, v);
-  if (rc == COOP_OK) *ns = v->ns;
-  return rc;
+  return copy_field<m::interval>(ev, field, m::type_kind::interval, ns);
 }
 const char* coop_event_uid(const coop_event* ev) { return ev ? ev->ev.uid.c_str() : ""; }
 const char* coop_event_site(const coop_event* ev) { return ev ? ev->ev.from.site.c_str() : ""; }

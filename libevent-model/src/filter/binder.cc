@@ -90,33 +90,21 @@ result<conv> convert(const shape& s, const literal& l) {
   }
   switch (s.kind) {
     case type_kind::count:
-      if (l.kind == lit_kind::count) {
-        c.r = repr::u64;
-        c.v.u = l.u;
-      } else if (l.kind == lit_kind::integer) {
-        c.r = repr::u64;
-        if (l.i < 0) c.st = fit::below;
-        else c.v.u = static_cast<std::uint64_t>(l.i);
-      } else if (l.kind == lit_kind::real) {
-        c.r = repr::f64;
-        c.v.f = l.f;
-      } else {
-        return mismatch(s, l);
-      }
-      return c;
     case type_kind::integer:
-      if (l.kind == lit_kind::count) {
-        c.r = repr::i64;
-        if (l.u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) c.st = fit::above;
-        else c.v.i = static_cast<std::int64_t>(l.u);
-      } else if (l.kind == lit_kind::integer) {
-        c.r = repr::i64;
-        c.v.i = l.i;
-      } else if (l.kind == lit_kind::real) {
+      if (l.kind == lit_kind::real) {
         c.r = repr::f64;
         c.v.f = l.f;
-      } else {
+      } else if (l.kind != lit_kind::count && l.kind != lit_kind::integer) {
         return mismatch(s, l);
+      } else if (s.kind == type_kind::count) {
+        c.r = repr::u64;
+        if (l.kind == lit_kind::integer && l.i < 0) c.st = fit::below;
+        else c.v.u = l.kind == lit_kind::count ? l.u : static_cast<std::uint64_t>(l.i);
+      } else {
+        constexpr std::uint64_t int_max = std::numeric_limits<std::int64_t>::max();
+        c.r = repr::i64;
+        if (l.kind == lit_kind::count && l.u > int_max) c.st = fit::above;
+        else c.v.i = l.kind == lit_kind::integer ? l.i : static_cast<std::int64_t>(l.u);
       }
       return c;
     case type_kind::real:
@@ -216,7 +204,12 @@ bool equality_only(const shape& s) {
          s.kind == type_kind::subnet;
 }
 
-operand present() { return operand{}; }
+// The binding of a test whose answer is the same for every value the field
+// can hold: an operand that always holds, or none (it never holds).
+std::optional<operand> constant(bool truth) {
+  if (truth) return operand{};
+  return std::nullopt;
+}
 
 result<std::optional<operand>> bind_compare(const shape& s, const expr& p) {
   const rel r = to_rel(p.o);
@@ -231,8 +224,7 @@ result<std::optional<operand>> bind_compare(const shape& s, const expr& p) {
     // for every value the field can hold.
     const bool below = c->st == fit::below;
     const bool truth = r == rel::ne || (below ? (r == rel::gt || r == rel::ge) : (r == rel::lt || r == rel::le));
-    if (truth) return std::optional<operand>(present());
-    return std::optional<operand>();
+    return constant(truth);
   }
   operand o;
   o.code = opcode::compare;
@@ -261,10 +253,7 @@ result<std::optional<operand>> bind_range(const shape& s, const expr& p) {
   auto hi = convert(s, l.elems[1]);
   if (!hi) return hi.err();
   const bool negate = p.o == op::not_in;
-  if (lo->st == fit::above || hi->st == fit::below) {  // empty whatever the field holds
-    if (negate) return std::optional<operand>(present());
-    return std::optional<operand>();
-  }
+  if (lo->st == fit::above || hi->st == fit::below) return constant(negate);  // an empty range
   if (lo->r != hi->r) {
     auto numeric = [](repr r) { return r == repr::u64 || r == repr::i64 || r == repr::f64; };
     if (!numeric(lo->r) || !numeric(hi->r)) {
@@ -324,10 +313,7 @@ result<std::optional<operand>> bind_set(const shape& s, const expr& p) {
     }
   }
   const bool negate = p.o == op::not_in;
-  if (!any) {
-    if (negate) return std::optional<operand>(present());
-    return std::optional<operand>();
-  }
+  if (!any) return constant(negate);
   sort_unique(data->u);
   sort_unique(data->i);
   sort_unique(data->f);
@@ -366,7 +352,7 @@ result<std::optional<operand>> bind_string_op(const shape& s, const expr& p) {
     const shape elem{s.ty->element().kind(), &s.ty->element(), false};
     auto c = convert(elem, p.rhs);
     if (!c) return c.err();
-    if (c->st != fit::ok) return std::optional<operand>();
+    if (c->st != fit::ok) return constant(false);
     auto e = std::make_shared<operand>();
     e->code = opcode::compare;
     e->r = c->r;

@@ -237,21 +237,14 @@ result<token> lexer::number(std::size_t start) {
   const char* first = text_.data() + start;
   const char* last = text_.data() + pos_;
   if (dots == 3) {
-    if (peek() == '/' && is_digit(peek(1))) {
-      ++pos_;
-      while (is_digit(peek())) ++pos_;
-      t = make(tok::literal, start);
-      auto n = subnet::parse(t.text);
-      if (!n) return error_at(errc::invalid_argument, start + 1, "invalid subnet '" + show_text(t.text) + "'");
-      t.lit.kind = lit_kind::subnet;
-      t.lit.n = *n;
-    } else {
-      auto a = address::parse(t.text);
-      if (!a) return error_at(errc::invalid_argument, start + 1, "invalid address '" + show_text(t.text) + "'");
-      l.kind = lit_kind::address;
-      l.a = *a;
+    if (peek() == '/' && is_digit(peek(1))) return subnet_literal(start);
+    auto a = address::parse(t.text);
+    if (!a) {
+      return error_at(errc::invalid_argument, start + 1,
+                      "invalid address '" + show_text(t.text) + "'");
     }
-    t.lit.column = t.column;
+    l.kind = lit_kind::address;
+    l.a = *a;
   } else if (dots <= 1) {
     double real = 0;
     std::uint64_t whole = 0;
@@ -315,11 +308,7 @@ result<token> lexer::number(std::size_t start) {
   } else {
     return error_at(errc::invalid_argument, start + 1, "malformed number or address '" + show_text(t.text) + "'");
   }
-  if (is_word(peek())) {
-    return error_at(errc::invalid_argument, pos_ + 1,
-                    "unexpected '" + show_char(peek()) + "' after literal '" + show_text(t.text) + "'");
-  }
-  return t;
+  return end_literal(std::move(t));
 }
 
 result<token> lexer::ipv6(std::size_t start) {
@@ -328,19 +317,29 @@ result<token> lexer::ipv6(std::size_t start) {
   token t = make(tok::literal, start);
   auto a = address::parse(t.text);
   if (!a) return error_at(errc::invalid_argument, start + 1, "invalid IPv6 address '" + show_text(t.text) + "'");
-  if (peek() == '/' && is_digit(peek(1))) {
-    ++pos_;
-    while (is_digit(peek())) ++pos_;
-    t = make(tok::literal, start);
-    auto n = subnet::parse(t.text);
-    if (!n) return error_at(errc::invalid_argument, start + 1, "invalid subnet '" + show_text(t.text) + "'");
-    t.lit.kind = lit_kind::subnet;
-    t.lit.n = *n;
-  } else {
-    t.lit.kind = lit_kind::address;
-    t.lit.a = *a;
-  }
+  if (peek() == '/' && is_digit(peek(1))) return subnet_literal(start);
+  t.lit.kind = lit_kind::address;
+  t.lit.a = *a;
   t.lit.column = t.column;
+  return end_literal(std::move(t));
+}
+
+result<token> lexer::subnet_literal(std::size_t start) {
+  ++pos_;  // the '/' before the prefix length
+  while (is_digit(peek())) ++pos_;
+  token t = make(tok::literal, start);
+  auto n = subnet::parse(t.text);
+  if (!n) {
+    return error_at(errc::invalid_argument, start + 1,
+                    "invalid subnet '" + show_text(t.text) + "'");
+  }
+  t.lit.kind = lit_kind::subnet;
+  t.lit.n = *n;
+  t.lit.column = t.column;
+  return end_literal(std::move(t));
+}
+
+result<token> lexer::end_literal(token t) const {
   if (is_word(peek())) {
     return error_at(errc::invalid_argument, pos_ + 1,
                     "unexpected '" + show_char(peek()) + "' after literal '" + show_text(t.text) + "'");
@@ -373,11 +372,7 @@ result<token> lexer::rfc3339(std::size_t start) {
   t.lit.kind = lit_kind::time;
   t.lit.i = ts->ns;
   t.lit.column = t.column;
-  if (is_word(peek())) {
-    return error_at(errc::invalid_argument, pos_ + 1,
-                    "unexpected '" + show_char(peek()) + "' after literal '" + show_text(t.text) + "'");
-  }
-  return t;
+  return end_literal(std::move(t));
 }
 
 result<token> lexer::string_literal(std::size_t start) {

@@ -55,6 +55,10 @@ class lexer {
   result<token> number(std::size_t start);
   result<token> ipv6(std::size_t start);
   result<token> rfc3339(std::size_t start);
+  // A subnet literal from `start` to a "/prefix" that starts at pos_.
+  result<token> subnet_literal(std::size_t start);
+  // Returns `t`, a literal just read, unless a letter, digit or '_' follows.
+  result<token> end_literal(token t) const;
   result<token> string_literal(std::size_t start);
   result<token> regex_literal(std::size_t start);
   token make(tok k, std::size_t start) const;

@@ -102,30 +102,27 @@ class parser {
     return e;
   }
 
-  result<expr> expression() {  // or_expr = and_expr { "||" and_expr }
+  // One level of binary operators: operands read by `next`, separated
+  // by `sep`, joined into a node of kind `k` when there are several.
+  result<expr> chain(result<expr> (parser::*next)(), tok sep, expr::kind k) {
     const std::size_t column = cur_.column;
     std::vector<expr> parts;
     while (true) {
-      COOP_FILTER_TRY(e, conjunction());
+      COOP_FILTER_TRY(e, (this->*next)());
       parts.push_back(std::move(e));
-      if (cur_.kind != tok::or_) break;
+      if (cur_.kind != sep) break;
       COOP_FILTER_CHECK(advance());
     }
     if (parts.size() == 1) return std::move(parts.front());
-    return join(expr::kind::any, std::move(parts), column);
+    return join(k, std::move(parts), column);
+  }
+
+  result<expr> expression() {  // or_expr = and_expr { "||" and_expr }
+    return chain(&parser::conjunction, tok::or_, expr::kind::any);
   }
 
   result<expr> conjunction() {  // and_expr = unary { "&&" unary }
-    const std::size_t column = cur_.column;
-    std::vector<expr> parts;
-    while (true) {
-      COOP_FILTER_TRY(e, unary());
-      parts.push_back(std::move(e));
-      if (cur_.kind != tok::and_) break;
-      COOP_FILTER_CHECK(advance());
-    }
-    if (parts.size() == 1) return std::move(parts.front());
-    return join(expr::kind::all, std::move(parts), column);
+    return chain(&parser::unary, tok::and_, expr::kind::all);
   }
 
   result<expr> unary() {  // unary = "!" unary | primary

@@ -19,13 +19,6 @@ enum envelope_key : unsigned { k_type, k_version, k_ts, k_id, k_site, k_sensor, 
 constexpr std::string_view envelope_names[k_count] = {"type", "version", "ts",     "id",
                                                       "site", "sensor",  "uid",    "fields"};
 
-std::string quoted(std::string_view s) {
-  std::string q = "\"";
-  q.append(s.substr(0, 64));
-  if (s.size() > 64) q.append("...");
-  return q + "\"";
-}
-
 class envelope_decoder {
  public:
   envelope_decoder(json::reader& r, const registry& reg) : r_(r), reg_(reg) {}
@@ -39,26 +32,18 @@ class envelope_decoder {
   bool decode() {
     if (r_.peek() != '{') return r_.fail_expected("an event object");
     if (!r_.begin_object()) return false;
-    std::string key;
-    bool first = true;
-    for (;;) {
-      auto s = r_.next_member(first, key);
-      if (s == json::reader::step::fail) return false;
-      if (s == json::reader::step::end) break;
-      unsigned k = 0;
-      while (k < k_count && envelope_names[k] != key) ++k;
-      if (k == k_count) {
-        return r_.fail(r_.key_offset(), "unknown key " + quoted(key) + " in an event object");
-      }
-      if (seen_ & (1u << k)) return r_.fail(r_.key_offset(), "duplicate key " + quoted(key));
-      seen_ |= 1u << k;
-      if (k == k_fields && (seen_ & (1u << k_type)) && (seen_ & (1u << k_version)) && !resolve()) {
-        return false;
-      }
-      if (!member(static_cast<envelope_key>(k))) {
-        r_.prefix_path(envelope_names[k]);
-        return false;
-      }
+    if (!r_.each_member([&](const std::string& key) {
+          const int k = r_.known_key(key, envelope_names, seen_, "an event object");
+          if (k < 0) return false;
+          const bool resolvable = (seen_ & (1u << k_type)) && (seen_ & (1u << k_version));
+          if (k == k_fields && resolvable && !resolve()) return false;
+          if (!member(static_cast<envelope_key>(k))) {
+            r_.prefix_path(envelope_names[k]);
+            return false;
+          }
+          return true;
+        })) {
+      return false;
     }
     const std::size_t end = r_.pos() - 1;
     if (!r_.finish()) return false;
@@ -136,7 +121,7 @@ class envelope_decoder {
     if (!s) {
       s = reg_.find(type_name_);
       if (!s) {
-        r_.fail(type_at_, "unknown event type " + quoted(type_name_), errc::not_found);
+        r_.fail(type_at_, "unknown event type " + json::quoted(type_name_), errc::not_found);
         r_.prefix_path("type");
         return false;
       }
@@ -155,39 +140,36 @@ class envelope_decoder {
     if (!r_.begin_object()) return false;
     std::bitset<max_fields> seen;
     std::vector<std::pair<std::string, std::size_t>> unknown;
-    std::string key;
-    bool first = true;
-    for (;;) {
-      auto s = r_.next_member(first, key);
-      if (s == json::reader::step::fail) return false;
-      if (s == json::reader::step::end) break;
-      auto idx = sc.index_of(key);
-      if (!idx) {
-        unknown.emplace_back(key, r_.key_offset());
-        if (!r_.skip_value()) return false;
-        continue;
-      }
-      if (seen[*idx]) return r_.fail(r_.key_offset(), "duplicate key " + quoted(key));
-      seen[*idx] = true;
-      r_.peek();
-      const std::size_t at = r_.pos();
-      value& v = event_.field(*idx);
-      if (!json::decode_value(r_, sc[*idx].ty, v)) {
-        r_.prefix_path("." + key);
-        return false;
-      }
-      if (v.is_none() && !sc[*idx].optional) {
-        r_.fail(at, "null for a required field");
-        r_.prefix_path("." + key);
-        return false;
-      }
+    if (!r_.each_member([&](const std::string& key) {
+          auto idx = sc.index_of(key);
+          if (!idx) {
+            unknown.emplace_back(key, r_.key_offset());
+            return r_.skip_value();
+          }
+          if (seen[*idx]) return r_.fail(r_.key_offset(), "duplicate key " + json::quoted(key));
+          seen[*idx] = true;
+          r_.peek();
+          const std::size_t at = r_.pos();
+          value& v = event_.field(*idx);
+          if (!json::decode_value(r_, sc[*idx].ty, v)) {
+            r_.prefix_path("." + key);
+            return false;
+          }
+          if (v.is_none() && !sc[*idx].optional) {
+            r_.fail(at, "null for a required field");
+            r_.prefix_path("." + key);
+            return false;
+          }
+          return true;
+        })) {
+      return false;
     }
     if (!unknown.empty()) {
       if (!ignore_unknown_) return unknown_fields(unknown);
       std::sort(unknown.begin(), unknown.end());
       for (std::size_t i = 1; i < unknown.size(); ++i) {
         if (unknown[i].first == unknown[i - 1].first) {
-          return r_.fail(unknown[i].second, "duplicate key " + quoted(unknown[i].first));
+          return r_.fail(unknown[i].second, "duplicate key " + json::quoted(unknown[i].first));
         }
       }
     }
@@ -205,7 +187,7 @@ class envelope_decoder {
     std::string names;
     for (std::size_t i = 0; i < unknown.size() && i < 8; ++i) {
       if (i != 0) names += ", ";
-      names += quoted(unknown[i].first);
+      names += json::quoted(unknown[i].first);
     }
     if (unknown.size() > 8) names += " and " + std::to_string(unknown.size() - 8) + " more";
     const schema& sc = event_.type();

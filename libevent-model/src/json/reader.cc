@@ -42,6 +42,13 @@ void append_utf8(std::string& out, std::uint32_t cp) {
 
 }  // namespace
 
+std::string quoted(std::string_view s) {
+  std::string q = "\"";
+  q.append(s.substr(0, 64));
+  if (s.size() > 64) q.append("...");
+  return q + "\"";
+}
+
 reader::reader(std::string_view text, const json_limits& limits) noexcept
     : text_(text),
       max_depth_(std::min(limits.max_depth, hard_max_depth)),
@@ -123,28 +130,34 @@ bool reader::count_element() {
   return true;
 }
 
-reader::step reader::next_member(bool& first, std::string& key) {
-  char c = peek();
-  if (c == '}') {  // an empty object, or the end after a member
+// Before each member or element of a container closed by `close`: the end
+// of the container, or (after the first item) the ',' that must precede
+// the next item.
+reader::step reader::next_item(bool& first, char close) {
+  if (peek() == close) {  // an empty container, or the end after an item
     ++pos_;
     --depth_;
     first = false;
     return step::end;
   }
   if (!first) {
-    if (c != ',') {
-      fail_expected("',' or '}'");
+    if (peek() != ',') {
+      fail_expected(std::string("',' or '") + close + "'");
       return step::fail;
     }
     ++pos_;
-    c = peek();
-    if (c == '}') {
-      fail(pos_, "trailing comma before '}'");
+    if (peek() == close) {
+      fail(pos_, std::string("trailing comma before '") + close + "'");
       return step::fail;
     }
   }
   first = false;
-  if (c != '"') {
+  return step::item;
+}
+
+reader::step reader::next_member(bool& first, std::string& key) {
+  if (const step s = next_item(first, '}'); s != step::item) return s;
+  if (peek() != '"') {
     fail_expected("a member name (a string)");
     return step::fail;
   }
@@ -160,27 +173,26 @@ reader::step reader::next_member(bool& first, std::string& key) {
 }
 
 reader::step reader::next_element(bool& first) {
-  char c = peek();
-  if (c == ']') {
-    ++pos_;
-    --depth_;
-    first = false;
-    return step::end;
-  }
-  if (!first) {
-    if (c != ',') {
-      fail_expected("',' or ']'");
-      return step::fail;
-    }
-    ++pos_;
-    if (peek() == ']') {
-      fail(pos_, "trailing comma before ']'");
-      return step::fail;
-    }
-  }
-  first = false;
+  if (const step s = next_item(first, ']'); s != step::item) return s;
   if (!count_element()) return step::fail;
   return step::item;
+}
+
+int reader::known_key(std::string_view key, std::span<const std::string_view> names, unsigned& seen,
+                      std::string_view where) {
+  std::size_t k = 0;
+  while (k < names.size() && names[k] != key) ++k;
+  if (k == names.size()) {
+    fail(key_offset_, "unknown key " + quoted(key) + " in " + std::string(where));
+    return -1;
+  }
+  const unsigned bit = 1u << k;
+  if (seen & bit) {
+    fail(key_offset_, "duplicate key " + quoted(key));
+    return -1;
+  }
+  seen |= bit;
+  return static_cast<int>(k);
 }
 
 bool reader::parse_hex4(std::uint32_t& out) {
@@ -339,14 +351,11 @@ bool reader::skip_value() {
     case '{': {
       if (!begin_object()) return false;
       std::vector<std::pair<std::string, std::size_t>> keys;
-      std::string key;
-      bool first = true;
-      for (;;) {
-        step s = next_member(first, key);
-        if (s == step::fail) return false;
-        if (s == step::end) break;
-        keys.emplace_back(key, key_offset_);
-        if (!skip_value()) return false;
+      if (!each_member([&](const std::string& key) {
+            keys.emplace_back(key, key_offset_);
+            return skip_value();
+          })) {
+        return false;
       }
       std::sort(keys.begin(), keys.end());
       for (std::size_t i = 1; i < keys.size(); ++i) {
@@ -356,16 +365,9 @@ bool reader::skip_value() {
       }
       return true;
     }
-    case '[': {
+    case '[':
       if (!begin_array()) return false;
-      bool first = true;
-      for (;;) {
-        step s = next_element(first);
-        if (s == step::fail) return false;
-        if (s == step::end) return true;
-        if (!skip_value()) return false;
-      }
-    }
+      return each_element([&](std::size_t) { return skip_value(); });
     case '"': {
       std::string scratch;
       return parse_string(scratch);

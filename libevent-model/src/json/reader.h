@@ -6,8 +6,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "coop/model/json.h"
 #include "coop/model/result.h"
@@ -53,6 +55,39 @@ class reader {
   step next_element(bool& first);
   [[nodiscard]] std::size_t key_offset() const noexcept { return key_offset_; }
 
+  /// The member loop of an object just entered (begin_object): calls
+  /// `each(key)` for every member; `each` reads the member's value and
+  /// returns false after recording an error, which stops the loop. True once
+  /// the object has been closed.
+  template <class F>
+  bool each_member(F&& each) {
+    std::string key;
+    bool first = true;
+    for (;;) {
+      const step s = next_member(first, key);
+      if (s != step::item) return s == step::end;
+      if (!each(std::as_const(key))) return false;
+    }
+  }
+  /// The element loop of an array just entered (begin_array), as
+  /// each_member: `each(index)` reads the element at that index.
+  template <class F>
+  bool each_element(F&& each) {
+    bool first = true;
+    for (std::size_t i = 0;; ++i) {
+      const step s = next_element(first);
+      if (s != step::item) return s == step::end;
+      if (!each(i)) return false;
+    }
+  }
+
+  /// For an object with a fixed set of keys, each allowed once: the index in
+  /// `names` (at most 32) of the member key just read, marked in `seen` (a
+  /// bit per name). -1 after failing at the key with `unknown key "<key>" in
+  /// <where>` or `duplicate key "<key>"`.
+  int known_key(std::string_view key, std::span<const std::string_view> names, unsigned& seen,
+                std::string_view where);
+
   /// A buffer for short-lived string tokens (addresses, labels), reused to
   /// avoid an allocation per token. Valid until the next call that uses it.
   std::string& scratch() noexcept { return scratch_; }
@@ -84,6 +119,7 @@ class reader {
 
  private:
   bool enter(char open);
+  step next_item(bool& first, char close);
   bool count_element();
   bool parse_hex4(std::uint32_t& out);
 
@@ -103,5 +139,8 @@ class reader {
   std::string path_;
   std::string scratch_;
 };
+
+/// `s` as an error message shows it: in double quotes, cut after 64 bytes.
+std::string quoted(std::string_view s);
 
 }  // namespace coop::model::json

@@ -12,12 +12,13 @@
 namespace coop::model {
 namespace {
 
-std::string quoted(std::string_view s) {
-  std::string q = "\"";
-  q.append(s.substr(0, 64));
-  if (s.size() > 64) q.append("...");
-  return q + "\"";
-}
+// The keys of a schema object and of a field object; a bit each in `seen`.
+enum schema_key : unsigned { s_name, s_version, s_doc, s_fields };
+constexpr std::string_view schema_keys[] = {"name", "version", "doc", "fields"};
+enum field_key : unsigned { f_name, f_type, f_optional, f_default, f_doc };
+constexpr std::string_view field_keys[] = {"name", "type", "optional", "default", "doc"};
+
+constexpr bool has(unsigned seen, unsigned key) { return (seen & (1u << key)) != 0; }
 
 class schema_decoder {
  public:
@@ -34,38 +35,29 @@ class schema_decoder {
     const std::size_t start = r_.pos();
     if (r_.peek() != '{') return r_.fail_expected("a schema object");
     if (!r_.begin_object()) return false;
-    std::string key, name, doc;
+    std::string name, doc;
     std::uint32_t version = 0;
     std::vector<field> fields;
-    bool seen_name = false, seen_version = false, seen_doc = false, seen_fields = false;
-    bool first = true;
-    for (;;) {
-      auto s = r_.next_member(first, key);
-      if (s == json::reader::step::fail) return false;
-      if (s == json::reader::step::end) break;
-      bool* seen = key == "name" ? &seen_name
-                   : key == "version" ? &seen_version
-                   : key == "doc" ? &seen_doc
-                   : key == "fields" ? &seen_fields
-                                     : nullptr;
-      if (seen == nullptr) return r_.fail(r_.key_offset(), "unknown key " + quoted(key) + " in a schema");
-      if (*seen) return r_.fail(r_.key_offset(), "duplicate key " + quoted(key));
-      *seen = true;
-      bool ok = true;
-      if (key == "name") ok = r_.parse_string(name);
-      else if (key == "doc") ok = r_.parse_string(doc);
-      else if (key == "version") ok = number(version);
-      else ok = decode_fields(fields);
-      if (!ok) {
-        r_.prefix_path(key == "fields" ? "fields" : "." + key);
-        return false;
-      }
+    unsigned seen = 0;
+    if (!r_.each_member([&](const std::string& key) {
+          bool ok = false;
+          switch (r_.known_key(key, schema_keys, seen, "a schema")) {
+            case s_name: ok = r_.parse_string(name); break;
+            case s_doc: ok = r_.parse_string(doc); break;
+            case s_version: ok = number(version); break;
+            case s_fields: ok = decode_fields(fields); break;
+            default: return false;
+          }
+          if (!ok) r_.prefix_path(key == "fields" ? "fields" : "." + key);
+          return ok;
+        })) {
+      return false;
     }
     const std::size_t end = r_.pos() - 1;
     if (!r_.finish()) return false;
-    if (!seen_name) return r_.fail(end, "missing key \"name\" in the schema object");
-    if (!seen_version) return r_.fail(end, "missing key \"version\" in the schema object");
-    if (!seen_fields) return r_.fail(end, "missing key \"fields\" in the schema object");
+    if (!has(seen, s_name)) return r_.fail(end, "missing key \"name\" in the schema object");
+    if (!has(seen, s_version)) return r_.fail(end, "missing key \"version\" in the schema object");
+    if (!has(seen, s_fields)) return r_.fail(end, "missing key \"fields\" in the schema object");
     schema_ = schema(std::move(name), version, std::move(fields), std::move(doc));
     auto valid = schema_.validate();
     if (!valid) return r_.fail(start, "invalid schema: " + valid.err().message, valid.err().code);
@@ -87,11 +79,7 @@ class schema_decoder {
   bool decode_fields(std::vector<field>& fields) {
     if (r_.peek() != '[') return r_.fail_expected("an array of fields");
     if (!r_.begin_array()) return false;
-    bool first = true;
-    for (std::size_t i = 0;; ++i) {
-      auto s = r_.next_element(first);
-      if (s == json::reader::step::fail) return false;
-      if (s == json::reader::step::end) return true;
+    return r_.each_element([&](std::size_t i) {
       if (fields.size() >= max_fields) {
         r_.peek();
         return r_.fail(r_.pos(), "more than " + std::to_string(max_fields) + " fields");
@@ -101,64 +89,53 @@ class schema_decoder {
         r_.prefix_path("[" + std::to_string(i) + "]");
         return false;
       }
-    }
+      return true;
+    });
   }
 
   bool decode_field(field& f) {
     if (r_.peek() != '{') return r_.fail_expected("a field object");
     if (!r_.begin_object()) return false;
-    std::string key, type_text;
-    bool seen_name = false, seen_type = false, seen_optional = false, seen_default = false,
-         seen_doc = false;
+    std::string type_text;
+    unsigned seen = 0;
     std::size_t default_at = 0;
     std::size_t default_elements = 0;
     unsigned default_depth = 0;
-    bool first = true;
-    for (;;) {
-      auto s = r_.next_member(first, key);
-      if (s == json::reader::step::fail) return false;
-      if (s == json::reader::step::end) break;
-      bool* seen = key == "name" ? &seen_name
-                   : key == "type" ? &seen_type
-                   : key == "optional" ? &seen_optional
-                   : key == "default" ? &seen_default
-                   : key == "doc" ? &seen_doc
-                                  : nullptr;
-      if (seen == nullptr) return r_.fail(r_.key_offset(), "unknown key " + quoted(key) + " in a field");
-      if (*seen) return r_.fail(r_.key_offset(), "duplicate key " + quoted(key));
-      *seen = true;
-      bool ok = true;
-      r_.peek();
-      const std::size_t at = r_.pos();
-      if (key == "name") {
-        ok = r_.parse_string(f.name);
-      } else if (key == "doc") {
-        ok = r_.parse_string(f.doc);
-      } else if (key == "optional") {
-        ok = r_.parse_bool(f.optional);
-      } else if (key == "type") {
-        ok = r_.parse_string(type_text);
-        if (ok) {
-          auto t = type::parse(type_text);
-          if (!t) ok = r_.fail(at, t.err().message);
-          else f.ty = std::move(*t);
-        }
-      } else {
-        // The default is read once the type is known (it may come first).
-        default_at = at;
-        default_depth = r_.depth();
-        const std::size_t before = r_.elements();
-        ok = r_.skip_value();
-        default_elements = r_.elements() - before;  // counted again when decoded
-      }
-      if (!ok) {
-        r_.prefix_path("." + key);
-        return false;
-      }
+    if (!r_.each_member([&](const std::string& key) {
+          const int k = r_.known_key(key, field_keys, seen, "a field");
+          if (k < 0) return false;
+          bool ok = true;
+          r_.peek();
+          const std::size_t at = r_.pos();
+          switch (k) {
+            case f_name: ok = r_.parse_string(f.name); break;
+            case f_doc: ok = r_.parse_string(f.doc); break;
+            case f_optional: ok = r_.parse_bool(f.optional); break;
+            case f_type:
+              ok = r_.parse_string(type_text);
+              if (ok) {
+                auto t = type::parse(type_text);
+                if (!t) ok = r_.fail(at, t.err().message);
+                else f.ty = std::move(*t);
+              }
+              break;
+            default: {
+              // The default is read once the type is known (it may come first).
+              default_at = at;
+              default_depth = r_.depth();
+              const std::size_t before = r_.elements();
+              ok = r_.skip_value();
+              default_elements = r_.elements() - before;  // counted again when decoded
+            }
+          }
+          if (!ok) r_.prefix_path("." + key);
+          return ok;
+        })) {
+      return false;
     }
-    if (!seen_name) return r_.fail(r_.pos() - 1, "missing key \"name\" in a field");
-    if (!seen_type) return r_.fail(r_.pos() - 1, "missing key \"type\" in a field");
-    if (seen_default) {
+    if (!has(seen, f_name)) return r_.fail(r_.pos() - 1, "missing key \"name\" in a field");
+    if (!has(seen, f_type)) return r_.fail(r_.pos() - 1, "missing key \"type\" in a field");
+    if (has(seen, f_default)) {
       const std::size_t resume = r_.pos();
       const unsigned resume_depth = r_.depth();
       r_.seek(default_at, default_depth);

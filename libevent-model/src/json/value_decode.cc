@@ -15,13 +15,6 @@ namespace {
 
 bool starts_number(char c) { return c == '-' || (c >= '0' && c <= '9'); }
 
-std::string quoted(std::string_view s) {
-  std::string q = "\"";
-  q.append(s.substr(0, 64));
-  if (s.size() > 64) q.append("...");
-  return q + "\"";
-}
-
 // Reads a string into the reader's scratch buffer, or fails with
 // "expected <what>".
 bool scratch_string(reader& r, std::string& s, std::string_view what) {
@@ -29,9 +22,92 @@ bool scratch_string(reader& r, std::string& s, std::string_view what) {
   return r.parse_string(s);
 }
 
+// A conversion of number text from scalars.h (number_to_count, ...).
+template <class T>
+using converter = bool (*)(std::string_view, T&, std::string&);
+
+// Reads a number token and converts it with `convert`, failing at `at`, the
+// token's offset, with the conversion's message.
+template <class T>
+bool read_number(reader& r, std::size_t at, converter<T> convert, T& out) {
+  std::string_view tok;
+  std::string why;
+  if (!r.parse_number(tok)) return false;
+  if (!convert(tok, out, why)) return r.fail(at, why);
+  return true;
+}
+
+// A value that JSON writes as a number only: "expected <what>" otherwise;
+// the converted number is stored as a V.
+template <class V, class T>
+bool decode_number(reader& r, std::string_view what, converter<T> convert, value& out) {
+  if (!starts_number(r.peek())) return r.fail_expected(what);
+  T n{};
+  if (!read_number(r, r.pos(), convert, n)) return false;
+  out = V{n};
+  return true;
+}
+
+// A value that JSON writes as a string in the form T::parse reads:
+// "expected <what>" for anything else, "<invalid>"<text>"" when T::parse
+// refuses the text.
+template <class T>
+bool decode_parsed(reader& r, std::string_view what, std::string_view invalid, value& out) {
+  std::string& s = r.scratch();
+  r.peek();
+  const std::size_t at = r.pos();
+  if (!scratch_string(r, s, what)) return false;
+  auto parsed = T::parse(s);
+  if (!parsed) return r.fail(at, std::string(invalid) + quoted(s));
+  out = *parsed;
+  return true;
+}
+
 bool element_failed(reader& r, std::size_t i) {
   r.prefix_path("[" + std::to_string(i) + "]");
   return false;
+}
+
+// Called as each element (or table key) `v` arrives at offset `at`:
+// `sorted` stays true while they ascend strictly. A duplicate of the one
+// before fails at once; other duplicates are left to ascending_order.
+bool note_order(reader& r, const std::vector<value>& before, const value& v, std::size_t at,
+                std::string_view duplicate, bool& sorted) {
+  if (before.empty() || !sorted) return true;
+  const auto c = before.back() <=> v;
+  if (c == 0) return r.fail(at, std::string(duplicate));
+  sorted = c < 0;
+  return true;
+}
+
+// The indices of `elems` in ascending order, equal ones in input order
+// (any order is accepted; duplicates are not, as for object keys). A
+// duplicate fails at the offset of its later copy, with that index in the
+// path.
+bool ascending_order(reader& r, const std::vector<value>& elems,
+                     const std::vector<std::size_t>& offsets, std::string_view duplicate,
+                     std::vector<std::size_t>& idx) {
+  idx.resize(elems.size());
+  for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+  std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) {
+    auto c = elems[a] <=> elems[b];
+    return c != 0 ? c < 0 : a < b;
+  });
+  for (std::size_t k = 1; k < idx.size(); ++k) {
+    if (elems[idx[k]] == elems[idx[k - 1]]) {
+      r.fail(offsets[idx[k]], std::string(duplicate));
+      return element_failed(r, idx[k]);
+    }
+  }
+  return true;
+}
+
+// Moves the elements of `v` into the order `idx`.
+void reorder(std::vector<value>& v, const std::vector<std::size_t>& idx) {
+  std::vector<value> ordered;
+  ordered.reserve(idx.size());
+  for (std::size_t k : idx) ordered.push_back(std::move(v[k]));
+  v = std::move(ordered);
 }
 
 bool decode_set_or_vector(reader& r, const type& t, value& out) {
@@ -41,56 +117,67 @@ bool decode_set_or_vector(reader& r, const type& t, value& out) {
   std::vector<value> elems;
   std::vector<std::size_t> offsets;
   bool sorted = true;
-  bool first = true;
-  for (std::size_t i = 0;; ++i) {
-    auto s = r.next_element(first);
-    if (s == reader::step::fail) return false;
-    if (s == reader::step::end) break;
-    r.peek();
-    std::size_t at = r.pos();
-    value v;
-    if (!decode_value(r, t.element(), v)) return element_failed(r, i);
-    if (is_set) {
-      if (v.is_none()) {
-        r.fail(at, "null is not allowed as a set element");
-        return element_failed(r, i);
-      }
-      if (!elems.empty() && sorted) {
-        auto c = elems.back() <=> v;
-        if (c == 0) {
-          r.fail(at, "duplicate set element");
-          return element_failed(r, i);
+  if (!r.each_element([&](std::size_t i) {
+        r.peek();
+        const std::size_t at = r.pos();
+        value v;
+        if (!decode_value(r, t.element(), v)) return element_failed(r, i);
+        if (is_set) {
+          if (v.is_none()) {
+            r.fail(at, "null is not allowed as a set element");
+            return element_failed(r, i);
+          }
+          if (!note_order(r, elems, v, at, "duplicate set element", sorted)) {
+            return element_failed(r, i);
+          }
+          offsets.push_back(at);
         }
-        sorted = c < 0;
-      }
-      offsets.push_back(at);
-    }
-    elems.push_back(std::move(v));
+        elems.push_back(std::move(v));
+        return true;
+      })) {
+    return false;
   }
   if (!is_set) {
     out = vector_value{std::move(elems)};
     return true;
   }
   if (!sorted) {
-    // Any order is accepted; duplicates are not (as for object keys).
-    std::vector<std::size_t> idx(elems.size());
-    for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = i;
-    std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) {
-      auto c = elems[a] <=> elems[b];
-      return c != 0 ? c < 0 : a < b;
-    });
-    for (std::size_t k = 1; k < idx.size(); ++k) {
-      if (elems[idx[k]] == elems[idx[k - 1]]) {
-        r.fail(offsets[idx[k]], "duplicate set element");
-        return element_failed(r, idx[k]);
-      }
-    }
-    std::vector<value> ordered;
-    ordered.reserve(elems.size());
-    for (std::size_t k : idx) ordered.push_back(std::move(elems[k]));
-    elems = std::move(ordered);
+    std::vector<std::size_t> idx;
+    if (!ascending_order(r, elems, offsets, "duplicate set element", idx)) return false;
+    reorder(elems, idx);
   }
   out = set_value{std::move(elems)};
+  return true;
+}
+
+// One [key, value] entry of a table, its key's offset in `key_at`.
+bool decode_entry(reader& r, const type& t, value& k, value& v, std::size_t& key_at) {
+  if (r.peek() != '[') return r.fail_expected("a [key, value] pair");
+  if (!r.begin_array()) return false;
+  bool pair_first = true;
+  for (std::size_t j = 0; j < 3; ++j) {
+    auto ps = r.next_element(pair_first);
+    if (ps == reader::step::fail) return false;
+    if (ps == reader::step::end) {
+      if (j == 2) break;
+      return r.fail(r.pos() - 1, "a table entry must be a [key, value] pair");
+    }
+    if (j == 2) {
+      r.peek();
+      return r.fail(r.pos(), "a table entry must be a [key, value] pair, found a third element");
+    }
+    r.peek();
+    if (j == 0) key_at = r.pos();
+    if (!decode_value(r, j == 0 ? t.element() : t.mapped(), j == 0 ? k : v)) {
+      r.prefix_path(j == 0 ? "[0]" : "[1]");
+      return false;
+    }
+    if (j == 0 && k.is_none()) {
+      r.fail(key_at, "null is not allowed as a table key");
+      r.prefix_path("[0]");
+      return false;
+    }
+  }
   return true;
 }
 
@@ -100,77 +187,25 @@ bool decode_table(reader& r, const type& t, value& out) {
   table_value tv;
   std::vector<std::size_t> offsets;
   bool sorted = true;
-  bool first = true;
-  for (std::size_t i = 0;; ++i) {
-    auto s = r.next_element(first);
-    if (s == reader::step::fail) return false;
-    if (s == reader::step::end) break;
-    if (r.peek() != '[') {
-      r.fail_expected("a [key, value] pair");
-      return element_failed(r, i);
-    }
-    if (!r.begin_array()) return element_failed(r, i);
-    value k, v;
-    bool pair_first = true;
-    std::size_t key_at = 0;
-    for (std::size_t j = 0; j < 3; ++j) {
-      auto ps = r.next_element(pair_first);
-      if (ps == reader::step::fail) return element_failed(r, i);
-      if (ps == reader::step::end) {
-        if (j == 2) break;
-        r.fail(r.pos() - 1, "a table entry must be a [key, value] pair");
-        return element_failed(r, i);
-      }
-      if (j == 2) {
-        r.peek();
-        r.fail(r.pos(), "a table entry must be a [key, value] pair, found a third element");
-        return element_failed(r, i);
-      }
-      r.peek();
-      if (j == 0) key_at = r.pos();
-      if (!decode_value(r, j == 0 ? t.element() : t.mapped(), j == 0 ? k : v)) {
-        r.prefix_path(j == 0 ? "[0]" : "[1]");
-        return element_failed(r, i);
-      }
-      if (j == 0 && k.is_none()) {
-        r.fail(key_at, "null is not allowed as a table key");
-        r.prefix_path("[0]");
-        return element_failed(r, i);
-      }
-    }
-    if (!tv.keys.empty() && sorted) {
-      auto c = tv.keys.back() <=> k;
-      if (c == 0) {
-        r.fail(key_at, "duplicate table key");
-        return element_failed(r, i);
-      }
-      sorted = c < 0;
-    }
-    offsets.push_back(key_at);
-    tv.keys.push_back(std::move(k));
-    tv.mapped.push_back(std::move(v));
+  if (!r.each_element([&](std::size_t i) {
+        value k, v;
+        std::size_t key_at = 0;
+        if (!decode_entry(r, t, k, v, key_at)) return element_failed(r, i);
+        if (!note_order(r, tv.keys, k, key_at, "duplicate table key", sorted)) {
+          return element_failed(r, i);
+        }
+        offsets.push_back(key_at);
+        tv.keys.push_back(std::move(k));
+        tv.mapped.push_back(std::move(v));
+        return true;
+      })) {
+    return false;
   }
   if (!sorted) {
-    std::vector<std::size_t> idx(tv.keys.size());
-    for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = i;
-    std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) {
-      auto c = tv.keys[a] <=> tv.keys[b];
-      return c != 0 ? c < 0 : a < b;
-    });
-    table_value ordered;
-    ordered.keys.reserve(idx.size());
-    ordered.mapped.reserve(idx.size());
-    for (std::size_t k = 1; k < idx.size(); ++k) {
-      if (tv.keys[idx[k]] == tv.keys[idx[k - 1]]) {
-        r.fail(offsets[idx[k]], "duplicate table key");
-        return element_failed(r, idx[k]);
-      }
-    }
-    for (std::size_t k : idx) {
-      ordered.keys.push_back(std::move(tv.keys[k]));
-      ordered.mapped.push_back(std::move(tv.mapped[k]));
-    }
-    tv = std::move(ordered);
+    std::vector<std::size_t> idx;
+    if (!ascending_order(r, tv.keys, offsets, "duplicate table key", idx)) return false;
+    reorder(tv.keys, idx);
+    reorder(tv.mapped, idx);
   }
   out = std::move(tv);
   return true;
@@ -182,21 +217,19 @@ bool decode_record(reader& r, const type& t, value& out) {
   record_value rv;
   rv.fields.resize(t.params().size());
   std::vector<bool> seen(t.params().size());
-  std::string key;
-  bool first = true;
-  for (;;) {
-    auto s = r.next_member(first, key);
-    if (s == reader::step::fail) return false;
-    if (s == reader::step::end) break;
-    int i = t.index_of(key);
-    if (i < 0) return r.fail(r.key_offset(), "unknown record field " + quoted(key));
-    auto idx = static_cast<std::size_t>(i);
-    if (seen[idx]) return r.fail(r.key_offset(), "duplicate key " + quoted(key));
-    seen[idx] = true;
-    if (!decode_value(r, t.params()[idx], rv.fields[idx])) {
-      r.prefix_path("." + key);
-      return false;
-    }
+  if (!r.each_member([&](const std::string& key) {
+        int i = t.index_of(key);
+        if (i < 0) return r.fail(r.key_offset(), "unknown record field " + quoted(key));
+        auto idx = static_cast<std::size_t>(i);
+        if (seen[idx]) return r.fail(r.key_offset(), "duplicate key " + quoted(key));
+        seen[idx] = true;
+        if (!decode_value(r, t.params()[idx], rv.fields[idx])) {
+          r.prefix_path("." + key);
+          return false;
+        }
+        return true;
+      })) {
+    return false;
   }
   out = std::move(rv);
   return true;
@@ -221,24 +254,11 @@ bool decode_value(reader& r, const type& t, value& out) {
       out = b;
       return true;
     }
-    case type_kind::count: {
-      if (!starts_number(next)) return r.fail_expected("a non-negative integer (count)");
-      std::string_view tok;
-      std::uint64_t c = 0;
-      if (!r.parse_number(tok)) return false;
-      if (!number_to_count(tok, c, why)) return r.fail(at, why);
-      out = c;
-      return true;
-    }
-    case type_kind::integer: {
-      if (!starts_number(next)) return r.fail_expected("an integer (int)");
-      std::string_view tok;
-      std::int64_t i = 0;
-      if (!r.parse_number(tok)) return false;
-      if (!number_to_int(tok, i, why)) return r.fail(at, why);
-      out = i;
-      return true;
-    }
+    case type_kind::count:
+      return decode_number<std::uint64_t>(r, "a non-negative integer (count)", number_to_count,
+                                          out);
+    case type_kind::integer:
+      return decode_number<std::int64_t>(r, "an integer (int)", number_to_int, out);
     case type_kind::real: {
       if (next == '"') {
         std::string& s = r.scratch();
@@ -255,10 +275,8 @@ bool decode_value(reader& r, const type& t, value& out) {
       if (!starts_number(next)) {
         return r.fail_expected("a number, \"NaN\", \"Infinity\" or \"-Infinity\" (double)");
       }
-      std::string_view tok;
       double d = 0;
-      if (!r.parse_number(tok)) return false;
-      if (!number_to_real(tok, d, why)) return r.fail(at, why);
+      if (!read_number(r, at, number_to_real, d)) return false;
       out = d;
       return true;
     }
@@ -275,22 +293,12 @@ bool decode_value(reader& r, const type& t, value& out) {
       out = std::move(b);
       return true;
     }
-    case type_kind::address: {
-      std::string& s = r.scratch();
-      if (!scratch_string(r, s, "an address string like \"10.0.0.1\"")) return false;
-      auto a = address::parse(s);
-      if (!a) return r.fail(at, "invalid address " + quoted(s));
-      out = *a;
-      return true;
-    }
-    case type_kind::subnet: {
-      std::string& s = r.scratch();
-      if (!scratch_string(r, s, "a subnet string like \"10.0.0.0/8\"")) return false;
-      auto sn = subnet::parse(s);
-      if (!sn) return r.fail(at, "invalid subnet " + quoted(s));
-      out = *sn;
-      return true;
-    }
+    case type_kind::address:
+      return decode_parsed<address>(r, "an address string like \"10.0.0.1\"", "invalid address ",
+                                    out);
+    case type_kind::subnet:
+      return decode_parsed<subnet>(r, "a subnet string like \"10.0.0.0/8\"", "invalid subnet ",
+                                   out);
     case type_kind::port: {
       std::string& s = r.scratch();
       if (!scratch_string(r, s, "a port string like \"80/tcp\"")) return false;
@@ -306,24 +314,15 @@ bool decode_value(reader& r, const type& t, value& out) {
         if (!r.parse_string(s)) return false;
         if (!rfc3339_to_ns(s, ns, why)) return r.fail(at, why);
       } else if (starts_number(next)) {
-        std::string_view tok;
-        if (!r.parse_number(tok)) return false;
-        if (!seconds_to_ns(tok, ns, why)) return r.fail(at, why);
+        if (!read_number(r, at, seconds_to_ns, ns)) return false;
       } else {
         return r.fail_expected("an RFC 3339 time string or a number of epoch seconds (time)");
       }
       out = timestamp{ns};
       return true;
     }
-    case type_kind::interval: {
-      if (!starts_number(next)) return r.fail_expected("a number of seconds (interval)");
-      std::string_view tok;
-      std::int64_t ns = 0;
-      if (!r.parse_number(tok)) return false;
-      if (!seconds_to_ns(tok, ns, why)) return r.fail(at, why);
-      out = interval{ns};
-      return true;
-    }
+    case type_kind::interval:
+      return decode_number<interval>(r, "a number of seconds (interval)", seconds_to_ns, out);
     case type_kind::enumeration: {
       std::string& s = r.scratch();
       if (!scratch_string(r, s, "an enum label string")) return false;

@@ -6,38 +6,16 @@
 #include <cstring>
 
 #include "json/utf8.h"
+#include "value/time_format.h"
 
 namespace coop::model::json {
 namespace {
 
 constexpr char hex_digits[] = "0123456789abcdef";
-constexpr std::int64_t ns_per_s = 1'000'000'000;
 
 // True for bytes that can be copied into a JSON string unchanged without
 // looking further: printable ASCII other than '"' and '\'.
 constexpr bool plain_ascii(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
-
-// Writes `v` as exactly `width` decimal digits (zero-padded) at `p`.
-void put_digits(char* p, unsigned v, int width) {
-  for (int i = width - 1; i >= 0; --i) {
-    p[i] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  }
-}
-
-// Proleptic Gregorian date of a day count since 1970-01-01 (the classic
-// era-based civil calendar algorithm).
-void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2 ? 1 : 0);
-}
 
 }  // namespace
 
@@ -135,49 +113,12 @@ void append_real(std::string& out, double v) {
 }
 
 void append_rfc3339(std::string& out, std::int64_t ns) {
-  std::int64_t secs = ns / ns_per_s;
-  std::int64_t frac = ns % ns_per_s;
-  if (frac < 0) {
-    frac += ns_per_s;
-    --secs;
-  }
-  std::int64_t days = secs / 86400;
-  std::int64_t rem = secs % 86400;
-  if (rem < 0) {
-    rem += 86400;
-    --days;
-  }
-  std::int64_t y = 0;
-  unsigned m = 0, d = 0;
-  civil_from_days(days, y, m, d);
-  // The int64 nanosecond range spans the years 1677..2262: four digits.
-  char buf[] = "\"YYYY-MM-DDTHH:MM:SS.NNNNNNNNNZ\"";
-  auto r = static_cast<unsigned>(rem);
-  put_digits(buf + 1, static_cast<unsigned>(y), 4);
-  put_digits(buf + 6, m, 2);
-  put_digits(buf + 9, d, 2);
-  put_digits(buf + 12, r / 3600, 2);
-  put_digits(buf + 15, r / 60 % 60, 2);
-  put_digits(buf + 18, r % 60, 2);
-  put_digits(buf + 21, static_cast<unsigned>(frac), 9);
-  out.append(buf, sizeof buf - 1);
+  out.push_back('"');
+  detail::append_rfc3339(out, ns);
+  out.push_back('"');
 }
 
-void append_seconds(std::string& out, std::int64_t ns) {
-  char buf[32];
-  char* p = buf;
-  auto mag = static_cast<std::uint64_t>(ns);
-  if (ns < 0) {
-    *p++ = '-';
-    mag = ~mag + 1;  // two's complement magnitude; exact for INT64_MIN too
-  }
-  p = std::to_chars(p, buf + sizeof buf, mag / ns_per_s).ptr;
-  *p++ = '.';
-  put_digits(p, static_cast<unsigned>(mag % ns_per_s), 9);
-  std::size_t keep = 9;
-  while (keep > 1 && p[keep - 1] == '0') --keep;
-  out.append(buf, static_cast<std::size_t>(p - buf) + keep);
-}
+void append_seconds(std::string& out, std::int64_t ns) { detail::append_seconds(out, ns, 1); }
 
 namespace {
 

@@ -43,6 +43,16 @@ bool rewrite_all(std::vector<value>& elements, const value_ops& ops, unsigned de
   return changed;
 }
 
+// Replaces an address or subnet with its anonymised form; true if that
+// changed it.
+template <class T>
+bool anonymize_in_place(T& x, anonymizer& anon) {
+  const T r = anon.anonymize(x);
+  if (r == x) return false;
+  x = r;
+  return true;
+}
+
 }  // namespace
 
 bool rewrite(value& v, const value_ops& ops, unsigned depth, bool& too_deep) {
@@ -62,22 +72,10 @@ bool rewrite(value& v, const value_ops& ops, unsigned depth, bool& too_deep) {
       b.resize(*ops.truncate);
       return true;
     }
-    case type_kind::address: {
-      if (ops.anon == nullptr) return false;
-      auto& a = v.get<address>();
-      const address r = ops.anon->anonymize(a);
-      if (r == a) return false;
-      a = r;
-      return true;
-    }
-    case type_kind::subnet: {
-      if (ops.anon == nullptr) return false;
-      auto& s = v.get<subnet>();
-      const subnet r = ops.anon->anonymize(s);
-      if (r == s) return false;
-      s = r;
-      return true;
-    }
+    case type_kind::address:
+      return ops.anon != nullptr && anonymize_in_place(v.get<address>(), *ops.anon);
+    case type_kind::subnet:
+      return ops.anon != nullptr && anonymize_in_place(v.get<subnet>(), *ops.anon);
     case type_kind::set:
     case type_kind::vector:
     case type_kind::table:
