@@ -158,8 +158,12 @@ result<conv> convert(const shape& s, const literal& l) {
         c.v.p = l.p;
       } else if (l.kind == lit_kind::count) {
         c.r = repr::port_num;
-        if (l.u > 65535) c.st = fit::above;
-        else c.v.u = l.u;
+        if (l.u > 65535) {
+          // No port can ever equal it: a typo, not a filter that never matches.
+          return error_at(errc::invalid_argument, l.column,
+                          "port number " + std::to_string(l.u) + " is out of range (0..65535)");
+        }
+        c.v.u = l.u;
       } else {
         return mismatch(s, l);
       }
@@ -266,6 +270,20 @@ result<std::optional<operand>> bind_range(const shape& s, const expr& p) {
   }
   if (lo->r == repr::port && lo->v.p.proto != hi->v.p.proto) {
     return error_at(errc::invalid_argument, l.column, "range ends have different transports");
+  }
+  if (lo->st == fit::ok && hi->st == fit::ok && lo->r == hi->r) {
+    bool reversed = false;
+    switch (lo->r) {
+      case repr::u64: case repr::port_num: reversed = lo->v.u > hi->v.u; break;
+      case repr::i64: reversed = lo->v.i > hi->v.i; break;
+      case repr::f64: reversed = lo->v.f > hi->v.f; break;
+      case repr::port: reversed = lo->v.p.number > hi->v.p.number; break;
+      default: break;
+    }
+    if (reversed) {
+      return error_at(errc::invalid_argument, l.column,
+                      "empty range: the lower end is above the upper end");
+    }
   }
   operand o;
   o.code = opcode::range;
