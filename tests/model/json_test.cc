@@ -718,6 +718,8 @@ TEST_CASE("json: event errors name the field and the byte offset") {
 
   fails(R"({"type":"conection_end","version":1,"ts":0,"id":"0123456789abcdef000000000000002a","fields":{}})",
         errc::not_found, "type: unknown event type \"conection_end\" at byte 8");
+  fails(R"({"type":"connection_end","version":0,"ts":0,"id":"0123456789abcdef000000000000002a","fields":{}})",
+        errc::invalid_argument, "version: version must be at least 1 at byte 35");
   fails(R"({"version":1,"fields":{},"type":"nope","ts":0,"id":"0123456789abcdef000000000000002a"})",
         errc::not_found, "type: unknown event type \"nope\" at byte 32");
   std::string no_id = R"({"type":"connection_end","version":1,"fields":)" + with_required("") + R"(,"ts":0})";

@@ -84,6 +84,7 @@ class envelope_decoder {
         }
         if (!r_.parse_number(tok)) return false;
         if (!json::number_to_u32(tok, version_, why)) return r_.fail(at, why);
+        if (version_ == 0) return r_.fail(at, "version must be at least 1");
         return true;
       }
       case k_ts: {
