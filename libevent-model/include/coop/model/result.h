@@ -56,13 +56,19 @@ struct error {
 template <class T>
 class [[nodiscard]] result {
  public:
+  /// A success holding `v`.
   result(T v) : v_(std::move(v)) {}                // NOLINT(google-explicit-constructor)
+  /// A failure holding `e`.
   result(error e) : v_(std::move(e)) {}            // NOLINT(google-explicit-constructor)
+  /// A failure with code `c` and message `msg`.
   result(errc c, std::string msg) : v_(error{c, std::move(msg)}) {}
 
+  /// True on success.
   [[nodiscard]] bool ok() const noexcept { return v_.index() == 0; }
+  /// Same as ok().
   explicit operator bool() const noexcept { return ok(); }
 
+  /// The value; calling it on a failure is a programming bug (asserts).
   T& value() & { assert(ok()); return std::get<0>(v_); }
   const T& value() const& { assert(ok()); return std::get<0>(v_); }
   T&& value() && { assert(ok()); return std::get<0>(std::move(v_)); }
@@ -82,11 +88,16 @@ class [[nodiscard]] result {
 template <>
 class [[nodiscard]] result<void> {
  public:
+  /// A success.
   result() = default;
+  /// A failure holding `e`.
   result(error e) : e_(std::move(e)) {}            // NOLINT(google-explicit-constructor)
+  /// A failure with code `c` and message `msg`.
   result(errc c, std::string msg) : e_{c, std::move(msg)} {}
 
+  /// True on success.
   [[nodiscard]] bool ok() const noexcept { return e_.code == errc::ok; }
+  /// Same as ok().
   explicit operator bool() const noexcept { return ok(); }
   [[nodiscard]] const error& err() const { assert(!ok()); return e_; }
 

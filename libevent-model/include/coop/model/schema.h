@@ -41,14 +41,22 @@ struct field {
 /// An event type: name, version and ordered fields.
 class COOP_MODEL_EXPORT schema {
  public:
+  /// An empty, unnamed schema (not valid; a target for assignment).
   schema() = default;
+  /// A schema; nothing is checked until validate() or registry::add.
   schema(std::string name, std::uint32_t version, std::vector<field> fields, std::string doc = {});
 
+  /// The event type's name ("connection_end").
   [[nodiscard]] const std::string& name() const noexcept { return name_; }
+  /// The version, from 1.
   [[nodiscard]] std::uint32_t version() const noexcept { return version_; }
+  /// One paragraph describing the event type.
   [[nodiscard]] const std::string& doc() const noexcept { return doc_; }
+  /// The fields in order.
   [[nodiscard]] const std::vector<field>& fields() const noexcept { return fields_; }
+  /// Number of fields.
   [[nodiscard]] std::size_t size() const noexcept { return fields_.size(); }
+  /// Field `i`; `i` must be below size().
   [[nodiscard]] const field& operator[](std::size_t i) const { return fields_[i]; }
 
   /// Position of the field called `name`, if any.
@@ -67,6 +75,7 @@ class COOP_MODEL_EXPORT schema {
   /// default. Errors: incompatible, naming the field.
   [[nodiscard]] result<void> check_evolution(const schema& newer) const;
 
+  /// Same name, version, doc and fields.
   friend bool operator==(const schema&, const schema&) = default;
 
  private:
@@ -80,6 +89,7 @@ class COOP_MODEL_EXPORT schema {
 /// shared_ptr so events can keep theirs alive cheaply.
 class COOP_MODEL_EXPORT registry {
  public:
+  /// An empty registry (add_catalogue() fills in the standard types).
   registry() = default;
 
   /// Adds a schema after validating it. If other versions of the same type
