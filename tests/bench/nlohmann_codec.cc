@@ -159,24 +159,37 @@ std::string nlohmann_encode(const m::event& e) {
   return j.dump();
 }
 
-m::event nlohmann_decode(std::string_view text, const m::registry& types) {
+void nlohmann_decode_into(std::string_view text, const m::registry& types, m::event& e) {
   const json j = json::parse(text);
   auto schema = types.find(j.at("type").get<std::string>(), j.at("version").get<std::uint32_t>());
   if (!schema) throw std::runtime_error("unknown event type");
-  m::event e(schema);
+  if (e.schema_ptr() != schema) e = m::event(schema);
   e.ts = m::timestamp{j.at("ts").get<std::int64_t>()};
   e.id = parsed(m::event_id::parse(j.at("id").get<std::string>()));
   e.from.site = j.at("site").get<std::string>();
   e.from.sensor = j.at("sensor").get<std::string>();
-  if (auto uid = j.find("uid"); uid != j.end()) e.uid = uid->get<std::string>();
+  if (auto uid = j.find("uid"); uid != j.end()) {
+    e.uid = uid->get<std::string>();
+  } else {
+    e.uid.clear();
+  }
   const json& fields = j.at("fields");
   const auto& s = *schema;
   for (std::size_t i = 0; i < s.size(); ++i) {
-    if (auto f = fields.find(s[i].name); f != fields.end()) e.field(i) = from_json(*f, s[i].ty);
+    if (auto f = fields.find(s[i].name); f != fields.end()) {
+      e.field(i) = from_json(*f, s[i].ty);
+    } else {
+      e.field(i) = s[i].default_value;  // what a fresh event(schema) holds
+    }
   }
   // The same guarantee Coop's decoders give: required fields present,
   // values of the declared types.
   if (auto ok = e.validate(); !ok) throw std::runtime_error(ok.err().message);
+}
+
+m::event nlohmann_decode(std::string_view text, const m::registry& types) {
+  m::event e;
+  nlohmann_decode_into(text, types, e);
   return e;
 }
 

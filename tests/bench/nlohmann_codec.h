@@ -27,4 +27,9 @@ std::string nlohmann_encode(const model::event& e);
 /// does not convert.
 model::event nlohmann_decode(std::string_view text, const model::registry& types);
 
+/// nlohmann_decode into an existing event, reusing its field vector when it
+/// already has the type (a consumer decoding a stream into one object).
+/// Throws as nlohmann_decode.
+void nlohmann_decode_into(std::string_view text, const model::registry& types, model::event& e);
+
 }  // namespace coop::bench

@@ -1,7 +1,7 @@
 // libFuzzer target for the binary codec (coop/model/codec.h): feeds arbitrary
-// bytes to every decoder (decode, decode_batch, decode_batch_and_learn,
-// decode_schema), to event_view / batch_view and all their accessors, and to
-// a stream_reader. Whatever decodes must re-encode and decode to an equal
+// bytes to every decoder (decode, decode_into, decode_batch,
+// decode_batch_and_learn, decode_schema), to event_view / batch_view and all
+// their accessors, and to a stream_reader. Whatever decodes must re-encode and decode to an equal
 // event: a mismatch aborts, so the fuzzer reports it.
 #include <cstddef>
 #include <cstdint>
@@ -90,7 +90,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   limits.max_message_bytes = 1 << 20;
   limits.max_traversal_words = 1 << 20;
 
-  if (auto e = decode(bytes, known(), limits)) check_round_trip(*e);
+  auto decoded = decode(bytes, known(), limits);
+  if (decoded) check_round_trip(*decoded);
+  // decode_into an event reused across inputs (of any earlier type) must
+  // agree with decode.
+  static event reused;
+  auto into = decode_into(bytes, known(), reused, limits);
+  if (into.ok() != decoded.ok()) std::abort();
+  if (decoded && !(reused == *decoded)) std::abort();
   if (auto b = decode_batch(bytes, known(), limits)) {
     for (const auto& e : *b) check_round_trip(e);
   }

@@ -38,24 +38,29 @@ result<std::vector<event>> read_events(wire::Batch::Reader root, const registry&
                                        " events, more than max_batch_events (" +
                                        std::to_string(limits.max_batch_events) + ")"};
   }
-  std::vector<event> out;
-  out.reserve(list.size());
+  std::vector<event> out(list.size());
   for (unsigned i = 0; i < list.size(); ++i) {
-    auto e = detail::read_event(list[i], reg, bounds);
+    auto e = detail::read_event(list[i], reg, bounds, out[i]);
     if (!e) return in_event(i, e.err());
-    out.push_back(std::move(*e));
   }
   return out;
 }
 
 }  // namespace
 
+result<void> decode_into(std::span<const std::byte> bytes, const registry& reg, event& out,
+                         const decode_limits& limits) {
+  return with_message(bytes, limits, "event",
+                      [&](capnp::MessageReader& m, const read_bounds& b) -> result<void> {
+                        return detail::read_event(m.getRoot<wire::Event>(), reg, b, out);
+                      });
+}
+
 result<event> decode(std::span<const std::byte> bytes, const registry& reg,
                      const decode_limits& limits) {
-  return with_message(bytes, limits, "event",
-                      [&](capnp::MessageReader& m, const read_bounds& b) -> result<event> {
-                        return detail::read_event(m.getRoot<wire::Event>(), reg, b);
-                      });
+  event e;
+  if (auto r = decode_into(bytes, reg, e, limits); !r) return r.err();
+  return e;
 }
 
 result<std::vector<event>> decode_batch(std::span<const std::byte> bytes, const registry& reg,

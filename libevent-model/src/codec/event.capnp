@@ -6,7 +6,12 @@
 
 $import "/capnp/c++.capnp".namespace("coop::model::wire");
 
-# One event: its envelope and its field values in the order of its schema.
+# One event (format version 1): its envelope and its field values, stored
+# densely by schema position (docs/format-binary.md, section 2.1). Field i
+# is described by byte i of `kinds` (low 5 bits: the type_kind number, 0 =
+# unset; high 3 bits: a width code); scalars, strings, byte strings and enum
+# labels follow one another in `payload` in field order; containers and
+# records are the elements of `nested`, in field order.
 struct Event {
   typeName @0 :Text;      # the event type ("connection_end")
   typeVersion @1 :UInt32; # the schema version the writer used
@@ -16,10 +21,13 @@ struct Event {
   site @5 :Text;          # origin: the monitoring site
   sensor @6 :Text;        # origin: the sensor within the site
   uid @7 :Text;           # connection uid; absent or empty if none
-  fields @8 :List(Value); # field i of the schema; trailing fields may be absent
+  kinds @8 :Data;         # one byte per field of the writer's schema
+  payload @9 :Data;       # the non-container values, in field order
+  nested @10 :List(Value); # the container and record values, in field order
 }
 
-# One typed datum. The union's discriminant is the coop::model::type_kind
+# One typed datum, used inside containers and records, and for defaults in
+# schemas. The union's discriminant is the coop::model::type_kind
 # number of the value's kind (none = 0 ... record = 16).
 struct Value {
   union {

@@ -1,11 +1,12 @@
 // Reading values and events out of capnp readers, validating them against
 // their types and schemas as we go.
-#include <capnp/any.h>
-
 #include <cstring>
 #include <string>
+#include <type_traits>
 #include <utility>
+#include <variant>
 
+#include "codec/dense.h"
 #include "codec/wire.h"
 
 namespace coop::model::detail {
@@ -22,116 +23,6 @@ address address_of(std::uint64_t hi, std::uint64_t lo) {
   store_le64(lo, b.data() + 8);
   return address::v6(b);
 }
-
-// Reads the common scalar kinds straight into `out` when the value has kind
-// `k` (already known to match the field's type); false for anything that
-// needs checks or recursion, which then takes the general read_value path.
-bool read_scalar(wire::Value::Reader r, type_kind k, value& out) {
-  switch (k) {
-    case type_kind::boolean: out = r.getBoolean(); return true;
-    case type_kind::count: out = r.getCount(); return true;
-    case type_kind::integer: out = r.getInteger(); return true;
-    case type_kind::real: out = r.getReal(); return true;
-    case type_kind::string: {
-      auto t = r.getString();
-      if (auto* s = std::get_if<std::string>(&out.data())) {
-        s->assign(t.begin(), t.size());  // reuses the default's buffer
-      } else {
-        out.data().emplace<std::string>(t.begin(), t.size());
-      }
-      return true;
-    }
-    case type_kind::address: {
-      auto g = r.getAddress();
-      out = address_of(g.getHi(), g.getLo());
-      return true;
-    }
-    case type_kind::port: {
-      auto g = r.getPort();
-      if (g.getTransport() > static_cast<unsigned>(transport::icmp)) return false;
-      out = port{g.getNumber(), static_cast<transport>(g.getTransport())};
-      return true;
-    }
-    case type_kind::time: out = timestamp{r.getTime()}; return true;
-    case type_kind::interval: out = interval{r.getInterval()}; return true;
-    default: return false;
-  }
-}
-
-std::uint64_t le64(const kj::byte* p) noexcept {
-  std::uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
-
-// The data sections of a list of Values, when every element has this
-// version's layout (3 data words and 1 pointer: 32 bytes a row), so that
-// plain scalars are read without an out-of-line capnp call per element.
-// capnp checked the whole list against its segment (and charged it to the
-// traversal limit) when the list was read, so every row is in bounds; the
-// first and last elements confirm the layout.
-class value_rows {
- public:
-  static constexpr std::size_t stride = 32;
-
-  explicit value_rows(capnp::List<wire::Value>::Reader list) {
-    const unsigned n = list.size();
-    if (n == 0) return;
-    auto first = capnp::AnyStruct::Reader(list[0]);
-    if (first.getDataSection().size() != 24 || first.getPointerSection().size() != 1) return;
-    const kj::byte* b = first.getDataSection().begin();
-    if (capnp::AnyStruct::Reader(list[n - 1]).getDataSection().begin() != b + (n - 1) * stride) {
-      return;
-    }
-    base_ = b;
-  }
-  [[nodiscard]] bool usable() const noexcept { return base_ != nullptr; }
-  [[nodiscard]] unsigned tag(std::size_t i) const noexcept {
-    const kj::byte* r = base_ + i * stride;
-    return static_cast<unsigned>(r[0]) | static_cast<unsigned>(r[1]) << 8;
-  }
-  // Reads row `i` into `out` if it holds kind `k`, a plain scalar needing
-  // no pointer; false otherwise.
-  bool read(std::size_t i, type_kind k, value& out) const {
-    const kj::byte* r = base_ + i * stride;
-    auto& v = out.data();  // emplace: no temporary value, no variant move
-    switch (k) {
-      case type_kind::boolean: v.emplace<bool>((r[2] & 1) != 0); return true;
-      case type_kind::count: v.emplace<std::uint64_t>(le64(r + 8)); return true;
-      case type_kind::integer:
-        v.emplace<std::int64_t>(static_cast<std::int64_t>(le64(r + 8)));
-        return true;
-      case type_kind::real: {
-        const std::uint64_t bits = le64(r + 8);
-        double d;
-        std::memcpy(&d, &bits, sizeof d);
-        v.emplace<double>(d);
-        return true;
-      }
-      case type_kind::address: {
-        std::array<std::uint8_t, 16> b;
-        std::memcpy(b.data(), r + 8, 16);  // stored in network order (see write.cc)
-        v.emplace<address>(address::v6(b));
-        return true;
-      }
-      case type_kind::port:
-        if (r[2] > static_cast<unsigned>(transport::icmp)) return false;
-        v.emplace<port>(
-            port{static_cast<std::uint16_t>(r[8] | r[9] << 8), static_cast<transport>(r[2])});
-        return true;
-      case type_kind::time:
-        v.emplace<timestamp>(timestamp{static_cast<std::int64_t>(le64(r + 8))});
-        return true;
-      case type_kind::interval:
-        v.emplace<interval>(interval{static_cast<std::int64_t>(le64(r + 8))});
-        return true;
-      default: return false;
-    }
-  }
-
- private:
-  const kj::byte* base_ = nullptr;
-};
 
 result<void> check_list(std::size_t n, unsigned depth, const read_bounds& bounds) {
   if (depth + 1 > bounds.max_nesting) {
@@ -318,8 +209,156 @@ envelope read_envelope(wire::Event::Reader r) {
   return env;
 }
 
-result<event> build_event(const envelope& env, capnp::List<wire::Value>::Reader fields,
-                          const registry& reg, const read_bounds& bounds) {
+dense_fields read_dense(wire::Event::Reader r) {
+  dense_fields d;
+  auto k = r.getKinds();
+  d.kinds = k.begin();
+  d.count = k.size();
+  auto p = r.getPayload();
+  d.payload = p.begin();
+  d.payload_size = p.size();
+  d.nested = r.getNested();
+  return d;
+}
+
+error slot_failure(slot_error why, const slot& s, std::size_t pos, std::size_t size) {
+  switch (why) {
+    case slot_error::unknown_kind:
+      return error{errc::unsupported, ": unknown value kind " + std::to_string(s.kind) +
+                                          " (written by a newer format version?)"};
+    case slot_error::bad_width:
+      return error{errc::corruption, ": width code " + std::to_string(s.width) +
+                                         " is not defined for " +
+                                         std::string(to_string(static_cast<type_kind>(s.kind)))};
+    default:
+      return error{errc::corruption,
+                   ": the " + std::string(to_string(static_cast<type_kind>(s.kind))) +
+                       " value at payload byte " + std::to_string(pos) +
+                       " runs past the payload's end (" + std::to_string(size) + " bytes)"};
+  }
+}
+
+namespace {
+
+std::string& text_slot(value& out, type_kind k) {
+  auto& v = out.data();
+  switch (k) {
+    case type_kind::bytes:
+      if (!std::holds_alternative<bytes>(v)) v.emplace<bytes>();
+      return std::get<bytes>(v).data;
+    case type_kind::enumeration:
+      if (!std::holds_alternative<enum_value>(v)) v.emplace<enum_value>();
+      return std::get<enum_value>(v).label;
+    default:
+      if (!std::holds_alternative<std::string>(v)) v.emplace<std::string>();
+      return std::get<std::string>(v);
+  }
+}
+
+// The fixed-width kinds that need no check, written straight into `out`;
+// false for everything else (slot_value then handles it).
+inline bool fast_scalar(const slot& s, value& out) {
+  auto& v = out.data();
+  const unsigned char* p = s.data;
+  switch (static_cast<type_kind>(s.kind)) {
+    case type_kind::count: v.emplace<std::uint64_t>(load_le(p, s.size)); return true;
+    case type_kind::integer:
+      v.emplace<std::int64_t>(sign_extend(load_le(p, s.size), s.size));
+      return true;
+    case type_kind::time:
+      v.emplace<timestamp>(timestamp{sign_extend(load_le(p, s.size), s.size)});
+      return true;
+    case type_kind::interval:
+      v.emplace<interval>(interval{sign_extend(load_le(p, s.size), s.size)});
+      return true;
+    case type_kind::boolean:
+      if (p[0] > 1) return false;
+      v.emplace<bool>(p[0] != 0);
+      return true;
+    case type_kind::port:
+      if (p[2] > static_cast<unsigned>(transport::icmp)) return false;
+      v.emplace<port>(
+          port{static_cast<std::uint16_t>(p[0] | p[1] << 8), static_cast<transport>(p[2])});
+      return true;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+result<void> slot_value(const slot& s, value& out) {
+  auto& v = out.data();
+  const unsigned char* p = s.data;
+  switch (static_cast<type_kind>(s.kind)) {
+    case type_kind::none: v.emplace<none_t>(); return {};
+    case type_kind::boolean:
+      if (p[0] > 1) {
+        return error{errc::corruption, ": boolean byte " + std::to_string(p[0]) + " is not 0 or 1"};
+      }
+      v.emplace<bool>(p[0] != 0);
+      return {};
+    case type_kind::count: v.emplace<std::uint64_t>(load_le(p, s.size)); return {};
+    case type_kind::integer: v.emplace<std::int64_t>(sign_extend(load_le(p, s.size), s.size)); return {};
+    case type_kind::time: v.emplace<timestamp>(timestamp{sign_extend(load_le(p, s.size), s.size)}); return {};
+    case type_kind::interval:
+      v.emplace<interval>(interval{sign_extend(load_le(p, s.size), s.size)});
+      return {};
+    case type_kind::real: {
+      const std::uint64_t bits = load_le(p, 8);
+      double d;
+      std::memcpy(&d, &bits, sizeof d);
+      v.emplace<double>(d);
+      return {};
+    }
+    case type_kind::string:
+    case type_kind::bytes:
+    case type_kind::enumeration:
+      text_slot(out, static_cast<type_kind>(s.kind)).assign(reinterpret_cast<const char*>(p), s.size);
+      return {};
+    case type_kind::address:
+      if (s.width == 1) {
+        v.emplace<address>(address::v4(std::array<std::uint8_t, 4>{p[0], p[1], p[2], p[3]}));
+      } else {
+        std::array<std::uint8_t, 16> b;
+        std::memcpy(b.data(), p, 16);
+        v.emplace<address>(address::v6(b));
+      }
+      return {};
+    case type_kind::subnet: {
+      const unsigned len = p[s.size - 1];
+      const unsigned bits = s.width == 1 ? 32 : 128;
+      if (len > bits) {
+        return error{errc::corruption, ": subnet length " + std::to_string(len) + " over " +
+                                           std::to_string(bits)};
+      }
+      result<subnet> sn = error{errc::corruption, ""};
+      if (s.width == 1) {
+        const address net =
+            address::v4(std::array<std::uint8_t, 4>{p[0], p[1], p[2], p[3]}).masked(96 + len);
+        sn = subnet::make(net, len);
+      } else {
+        std::array<std::uint8_t, 16> b;
+        std::memcpy(b.data(), p, 16);
+        const address net = address::v6(b).masked(len);
+        // Lengths are stored over 128 bits; subnet::make wants the family's.
+        sn = net.is_v4() ? subnet::make(net, len - 96) : subnet::make(net, len);
+      }
+      if (!sn) return error{errc::corruption, ": " + sn.err().message};
+      v.emplace<subnet>(*sn);
+      return {};
+    }
+    case type_kind::port:
+      if (p[2] > static_cast<unsigned>(transport::icmp)) {
+        return error{errc::corruption, ": unknown transport " + std::to_string(p[2])};
+      }
+      v.emplace<port>(port{static_cast<std::uint16_t>(p[0] | p[1] << 8), static_cast<transport>(p[2])});
+      return {};
+    default: return error{errc::corruption, ": not a scalar"};
+  }
+}
+
+result<void> build_event(const envelope& env, const dense_fields& d, const registry& reg,
+                         const read_bounds& bounds, event& out) {
   auto s = reg.find(env.type_name, env.version);
   if (!s) s = reg.find(env.type_name);
   if (!s) {
@@ -327,59 +366,82 @@ result<event> build_event(const envelope& env, capnp::List<wire::Value>::Reader 
                                       "' (version " + std::to_string(env.version) + ")"};
   }
   try {
-    event e(s);
-    e.ts = timestamp{env.ts};
-    e.id = event_id{env.id_hi, env.id_lo};
-    e.from.site.assign(env.site);
-    e.from.sensor.assign(env.sensor);
-    e.uid.assign(env.uid);
+    // Reuse `out` (its field vector and string buffers) when it already has
+    // this type; otherwise start from a fresh event of it.
+    if (out.schema_ptr() != s) out = event(s);
+    out.ts = timestamp{env.ts};
+    out.id = event_id{env.id_hi, env.id_lo};
+    out.from.site.assign(env.site);
+    out.from.sensor.assign(env.sensor);
+    out.uid.assign(env.uid);
     // Positional evolution: fields past the reader's schema are ignored;
-    // fields the writer did not have keep the default event(s) gave them.
-    const std::size_t present = std::min<std::size_t>(fields.size(), s->size());
-    const value_rows rows(fields);
+    // fields the writer did not have take their default.
+    const std::size_t present = std::min(d.count, s->size());
+    std::size_t pos = 0;
+    unsigned nested = 0;
     for (std::size_t i = 0; i < s->size(); ++i) {
       const field& f = (*s)[i];
-      if (i < present) {
-        const type_kind k = f.ty.kind();
-        if (rows.usable() && rows.tag(i) == static_cast<unsigned>(k) &&
-            rows.read(i, k, e.field(i))) {
-          continue;  // the common case: a plain scalar of the right kind (never none)
+      value& v = out.field(i);
+      if (i >= present) {
+        v = f.default_value;
+      } else {
+        slot sl;
+        const std::size_t at = pos;
+        if (auto why = read_slot(d.kinds[i], d.payload, d.payload_size, pos, sl);
+            why != slot_error::none) {
+          return prefixed(s->name() + "." + f.name, slot_failure(why, sl, at, d.payload_size));
         }
-        try {
-          auto r = fields[static_cast<unsigned>(i)];
-          const auto tag = static_cast<unsigned>(r.which());
-          if (tag == static_cast<unsigned>(f.ty.kind()) &&
-              read_scalar(r, f.ty.kind(), e.field(i))) {
-            continue;  // the common case: a plain scalar of the right kind (never none)
+        if (sl.kind != 0 && sl.kind != static_cast<unsigned>(f.ty.kind())) {
+          std::string m = s->name() + "." + f.name + ": expected ";
+          m += f.ty.to_string();
+          m += ", got ";
+          m += to_string(static_cast<type_kind>(sl.kind));
+          return error{errc::invalid_argument, std::move(m)};
+        }
+        if (is_nested_kind(sl.kind)) {
+          try {
+            if (nested >= d.nested.size()) {
+              return error{errc::corruption, s->name() + "." + f.name + ": nested value " +
+                                                 std::to_string(nested) + " is missing"};
+            }
+            auto r = read_value(d.nested[nested++], &f.ty, 0, bounds);
+            if (!r) return prefixed(s->name() + "." + f.name, r.err());
+            v = std::move(*r);
+          } catch (const kj::Exception& ex) {
+            return from_exception(ex, s->name() + "." + f.name);
           }
-          auto v = read_value(r, &f.ty, 0, bounds);
-          if (!v) return prefixed(s->name() + "." + f.name, v.err());
-          e.field(i) = std::move(*v);
-        } catch (const kj::Exception& ex) {
-          return from_exception(ex, s->name() + "." + f.name);
+        } else if (!fast_scalar(sl, v)) {
+          if (auto r = slot_value(sl, v); !r) return prefixed(s->name() + "." + f.name, r.err());
+          if (sl.kind == static_cast<unsigned>(type_kind::enumeration) &&
+              f.ty.index_of(std::get<enum_value>(v.data()).label) < 0) {
+            return error{errc::invalid_argument, s->name() + "." + f.name + ": '" +
+                                                     std::get<enum_value>(v.data()).label +
+                                                     "' is not a label of " + f.ty.to_string()};
+          }
         }
       }
-      if (!f.optional && e.field(i).is_none()) {
+      if (!f.optional && v.is_none()) {
         return error{errc::invalid_argument,
                      s->name() + "." + f.name + ": required field is unset"};
       }
     }
-    return e;
+    return {};
   } catch (const std::bad_alloc&) {
     return error{errc::overloaded, "out of memory decoding '" + std::string(env.type_name) + "'"};
   }
 }
 
-result<event> read_event(wire::Event::Reader r, const registry& reg, const read_bounds& bounds) {
+result<void> read_event(wire::Event::Reader r, const registry& reg, const read_bounds& bounds,
+                        event& out) {
   envelope env;
-  capnp::List<wire::Value>::Reader fields;
+  dense_fields d;
   try {
     env = read_envelope(r);
-    fields = r.getFields();
+    d = read_dense(r);
   } catch (const kj::Exception& ex) {
     return from_exception(ex, "event envelope");
   }
-  return build_event(env, fields, reg, bounds);
+  return build_event(env, d, reg, bounds, out);
 }
 
 }  // namespace coop::model::detail

@@ -1,6 +1,7 @@
 // The zero-copy read path: event_view and batch_view read a parsed message
 // in place. A view keeps the message (and its capnp reader) alive through a
 // shared message_holder and caches the envelope and the field list reader.
+#include <algorithm>
 #include <cstring>
 #include <type_traits>
 
@@ -13,12 +14,34 @@ using value_list = capnp::List<wire::Value>::Reader;
 static_assert(std::is_trivially_copyable_v<value_list>);
 
 struct view_access {
-  static_assert(sizeof(value_list) <= sizeof(event_view::fields_));
+  static_assert(sizeof(value_list) <= sizeof(event_view::nested_));
 
-  static value_list fields(const event_view& v) noexcept {
+  static value_list nested(const event_view& v) noexcept {
     value_list l;
-    std::memcpy(static_cast<void*>(&l), v.fields_, sizeof l);
+    std::memcpy(static_cast<void*>(&l), v.nested_, sizeof l);
     return l;
+  }
+
+  static dense_fields dense(const event_view& v) noexcept {
+    return dense_fields{v.kinds_, v.size_, v.payload_, v.payload_size_, nested(v)};
+  }
+
+  // The slot of field `i` (< size()), walking from the nearest cached
+  // offset; `nested_index` is its index in `nested` if it is a container.
+  static result<slot> locate(const event_view& v, std::size_t i, unsigned& nested_index) {
+    std::size_t j = v.walked_ == 0 ? 0 : std::min(i, v.walked_ - 1);
+    std::size_t pos = j < v.walked_ ? v.offsets_[j] : 0;
+    slot s;
+    for (; j <= i; ++j) {
+      const std::size_t at = pos;
+      if (auto why = read_slot(v.kinds_[j], v.payload_, v.payload_size_, pos, s);
+          why != slot_error::none) {
+        return prefixed("field " + std::to_string(j), slot_failure(why, s, at, v.payload_size_));
+      }
+    }
+    nested_index = 0;
+    for (std::size_t k = 0; k < i; ++k) nested_index += is_nested_kind(v.kinds_[k] & 31u) ? 1 : 0;
+    return s;
   }
 
   // A view of `r`, which lives in the message `msg` holds.
@@ -26,8 +49,12 @@ struct view_access {
     event_view v;
     try {
       const envelope env = read_envelope(r);
-      const value_list l = r.getFields();
-      std::memcpy(v.fields_, static_cast<const void*>(&l), sizeof l);
+      const dense_fields d = read_dense(r);
+      std::memcpy(v.nested_, static_cast<const void*>(&d.nested), sizeof d.nested);
+      v.kinds_ = d.kinds;
+      v.payload_ = d.payload;
+      v.payload_size_ = d.payload_size;
+      v.size_ = d.count;
       v.type_name_ = env.type_name;
       v.site_ = env.site;
       v.sensor_ = env.sensor;
@@ -35,9 +62,17 @@ struct view_access {
       v.version_ = env.version;
       v.ts_ = timestamp{env.ts};
       v.id_ = event_id{env.id_hi, env.id_lo};
-      v.size_ = l.size();
     } catch (const kj::Exception& e) {
       return from_exception(e, "event envelope");
+    }
+    // Cache where the first fields start, up to the first unreadable one
+    // (whose accessor then reports why).
+    std::size_t pos = 0;
+    for (std::size_t j = 0; j < std::min(v.size_, event_view::cached_offsets); ++j) {
+      v.offsets_[j] = static_cast<std::uint32_t>(pos);
+      v.walked_ = j + 1;
+      slot s;
+      if (read_slot(v.kinds_[j], v.payload_, v.payload_size_, pos, s) != slot_error::none) break;
     }
     v.msg_ = std::move(msg);
     return v;
@@ -88,39 +123,42 @@ result<event_view> open_event_view(std::span<const std::byte> bytes, const decod
 namespace {
 
 using detail::view_access;
+using detail::prefixed;
 
 std::string field_label(std::size_t i) { return "field " + std::to_string(i); }
 
-// Runs `get(reader)` on field `i` if it holds kind `want`.
-template <class T, class Get>
-result<T> scalar(const event_view& v, std::size_t i, type_kind want, Get&& get) {
-  if (i >= v.size()) {
-    return error{errc::not_found, field_label(i) + ": out of range (the message has " +
-                                      std::to_string(v.size()) + " fields)"};
-  }
-  try {
-    auto r = view_access::fields(v)[static_cast<unsigned>(i)];
-    const auto tag = static_cast<unsigned>(r.which());
-    if (tag != static_cast<unsigned>(want)) {
-      std::string got = tag <= static_cast<unsigned>(type_kind::record)
-                            ? std::string(to_string(static_cast<type_kind>(tag)))
-                            : "unknown kind " + std::to_string(tag);
-      return error{errc::invalid_argument,
-                   field_label(i) + ": holds " + got + ", not " + std::string(to_string(want))};
-    }
-    return get(r);
-  } catch (const kj::Exception& e) {
-    return detail::from_exception(e, field_label(i));
-  }
+error out_of_range(std::size_t i, std::size_t n) {
+  return error{errc::not_found, field_label(i) + ": out of range (the message has " +
+                                    std::to_string(n) + " fields)"};
 }
 
-address address_of(std::uint64_t hi, std::uint64_t lo) {
-  std::array<std::uint8_t, 16> b{};
-  for (int k = 0; k < 8; ++k) {
-    b[k] = static_cast<std::uint8_t>(hi >> (8 * k));
-    b[8 + k] = static_cast<std::uint8_t>(lo >> (8 * k));
+// The slot of field `i` if it holds kind `want`.
+result<detail::slot> slot_of(const event_view& v, std::size_t i, type_kind want) {
+  if (i >= v.size()) return out_of_range(i, v.size());
+  unsigned nested = 0;
+  auto s = view_access::locate(v, i, nested);
+  if (!s) return s.err();
+  if (s->kind != static_cast<unsigned>(want)) {
+    return error{errc::invalid_argument,
+                 field_label(i) + ": holds " +
+                     std::string(to_string(static_cast<type_kind>(s->kind))) + ", not " +
+                     std::string(to_string(want))};
   }
-  return address::v6(b);
+  return s;
+}
+
+// Field `i` materialised if it holds the non-container kind of T.
+template <class T>
+result<T> scalar(const event_view& v, std::size_t i, type_kind want) {
+  auto s = slot_of(v, i, want);
+  if (!s) return s.err();
+  value out;
+  if (auto r = detail::slot_value(*s, out); !r) return prefixed(field_label(i), r.err());
+  return *out.get_if<T>();
+}
+
+std::string_view text_of_slot(const detail::slot& s) {
+  return {reinterpret_cast<const char*>(s.data), s.size};
 }
 
 }  // namespace
@@ -131,90 +169,82 @@ result<event_view> event_view::open(std::span<const std::byte> bytes, const deco
 }
 
 result<type_kind> event_view::field_kind(std::size_t i) const {
-  if (i >= size_) {
-    return error{errc::not_found, field_label(i) + ": out of range (the message has " +
-                                      std::to_string(size_) + " fields)"};
-  }
-  const auto tag =
-      static_cast<unsigned>(view_access::fields(*this)[static_cast<unsigned>(i)].which());
-  if (tag > static_cast<unsigned>(type_kind::record)) {
-    return error{errc::unsupported, field_label(i) + ": unknown value kind " + std::to_string(tag)};
-  }
-  return static_cast<type_kind>(tag);
+  if (i >= size_) return out_of_range(i, size_);
+  unsigned nested = 0;
+  auto s = view_access::locate(*this, i, nested);
+  if (!s) return s.err();
+  return static_cast<type_kind>(s->kind);
 }
-
-using wire_value = wire::Value::Reader;
 
 result<bool> event_view::boolean_at(std::size_t i) const {
-  return scalar<bool>(*this, i, type_kind::boolean, [](wire_value r) { return r.getBoolean(); });
+  return scalar<bool>(*this, i, type_kind::boolean);
 }
 result<std::uint64_t> event_view::count_at(std::size_t i) const {
-  return scalar<std::uint64_t>(*this, i, type_kind::count,
-                               [](wire_value r) { return r.getCount(); });
+  return scalar<std::uint64_t>(*this, i, type_kind::count);
 }
 result<std::int64_t> event_view::integer_at(std::size_t i) const {
-  return scalar<std::int64_t>(*this, i, type_kind::integer,
-                              [](wire_value r) { return r.getInteger(); });
+  return scalar<std::int64_t>(*this, i, type_kind::integer);
 }
 result<double> event_view::real_at(std::size_t i) const {
-  return scalar<double>(*this, i, type_kind::real, [](wire_value r) { return r.getReal(); });
+  return scalar<double>(*this, i, type_kind::real);
 }
 result<std::string_view> event_view::string_at(std::size_t i) const {
-  return scalar<std::string_view>(*this, i, type_kind::string,
-                                  [](wire_value r) { return detail::view_of(r.getString()); });
+  auto s = slot_of(*this, i, type_kind::string);
+  if (!s) return s.err();
+  return text_of_slot(*s);
 }
 result<std::span<const std::byte>> event_view::bytes_at(std::size_t i) const {
-  return scalar<std::span<const std::byte>>(*this, i, type_kind::bytes, [](wire_value r) {
-    auto d = r.getBytes();
-    return std::span<const std::byte>(reinterpret_cast<const std::byte*>(d.begin()), d.size());
-  });
+  auto s = slot_of(*this, i, type_kind::bytes);
+  if (!s) return s.err();
+  return std::span<const std::byte>(reinterpret_cast<const std::byte*>(s->data), s->size);
 }
 result<std::string_view> event_view::enum_at(std::size_t i) const {
-  return scalar<std::string_view>(*this, i, type_kind::enumeration,
-                                  [](wire_value r) { return detail::view_of(r.getEnum()); });
+  auto s = slot_of(*this, i, type_kind::enumeration);
+  if (!s) return s.err();
+  return text_of_slot(*s);
 }
 result<coop::model::address> event_view::address_at(std::size_t i) const {
-  return scalar<coop::model::address>(*this, i, type_kind::address, [](wire_value r) {
-    auto g = r.getAddress();
-    return address_of(g.getHi(), g.getLo());
-  });
+  return scalar<coop::model::address>(*this, i, type_kind::address);
 }
 result<coop::model::subnet> event_view::subnet_at(std::size_t i) const {
-  // Subnets are validated (length, host bits) exactly as decode() does.
-  auto v = field(i);
-  if (!v) return v.err();
-  if (auto* s = v->get_if<coop::model::subnet>()) return *s;
-  return error{errc::invalid_argument,
-               field_label(i) + ": holds " + std::string(to_string(v->kind())) + ", not subnet"};
+  return scalar<coop::model::subnet>(*this, i, type_kind::subnet);
 }
 result<coop::model::port> event_view::port_at(std::size_t i) const {
-  auto v = field(i);
-  if (!v) return v.err();
-  if (auto* p = v->get_if<coop::model::port>()) return *p;
-  return error{errc::invalid_argument,
-               field_label(i) + ": holds " + std::string(to_string(v->kind())) + ", not port"};
+  return scalar<coop::model::port>(*this, i, type_kind::port);
 }
 result<timestamp> event_view::time_at(std::size_t i) const {
-  return scalar<timestamp>(*this, i, type_kind::time,
-                           [](wire_value r) { return timestamp{r.getTime()}; });
+  return scalar<timestamp>(*this, i, type_kind::time);
 }
 result<coop::model::interval> event_view::interval_at(std::size_t i) const {
-  return scalar<coop::model::interval>(*this, i, type_kind::interval, [](wire_value r) {
-    return coop::model::interval{r.getInterval()};
-  });
+  return scalar<coop::model::interval>(*this, i, type_kind::interval);
 }
 
 result<value> event_view::field(std::size_t i) const {
-  if (i >= size_) {
-    return error{errc::not_found, field_label(i) + ": out of range (the message has " +
-                                      std::to_string(size_) + " fields)"};
-  }
-  const auto& h = view_access::holder(*this);
-  const detail::read_bounds b{detail::effective_nesting(h.limits), h.words};
+  if (i >= size_) return out_of_range(i, size_);
+  unsigned nested = 0;
+  auto s = view_access::locate(*this, i, nested);
+  if (!s) return s.err();
   try {
-    auto v =
-        detail::read_value(view_access::fields(*this)[static_cast<unsigned>(i)], nullptr, 0, b);
+    if (!detail::is_nested_kind(s->kind)) {
+      value out;
+      if (auto r = detail::slot_value(*s, out); !r) return prefixed(field_label(i), r.err());
+      return out;
+    }
+    const auto list = view_access::nested(*this);
+    if (nested >= list.size()) {
+      return error{errc::corruption,
+                   field_label(i) + ": nested value " + std::to_string(nested) + " is missing"};
+    }
+    const auto& h = view_access::holder(*this);
+    const detail::read_bounds b{detail::effective_nesting(h.limits), h.words};
+    auto v = detail::read_value(list[nested], nullptr, 0, b);
     if (!v) return error{v.err().code, field_label(i) + v.err().message};
+    if (static_cast<unsigned>(v->kind()) != s->kind) {
+      return error{errc::corruption, field_label(i) + ": nested value " + std::to_string(nested) +
+                                         " is a " + std::string(to_string(v->kind())) +
+                                         ", its kind byte says " +
+                                         std::string(to_string(static_cast<type_kind>(s->kind)))};
+    }
     return v;
   } catch (const kj::Exception& e) {
     return detail::from_exception(e, field_label(i));
@@ -235,7 +265,9 @@ result<event> event_view::to_event(const registry& reg) const {
   env.ts = ts_.ns;
   env.id_hi = id_.hi;
   env.id_lo = id_.lo;
-  return detail::build_event(env, view_access::fields(*this), reg, b);
+  event e;
+  if (auto r = detail::build_event(env, view_access::dense(*this), reg, b, e); !r) return r.err();
+  return e;
 }
 
 result<batch_view> batch_view::open(std::span<const std::byte> bytes, const decode_limits& limits) {

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "codec/dense.h"
 #include "coop/model/codec.h"
 #include "event.capnp.h"
 
@@ -131,13 +132,38 @@ struct envelope {
 /// Reads the envelope (may throw kj::Exception).
 envelope read_envelope(wire::Event::Reader r);
 
-/// An event from its envelope and field list, resolved and validated
-/// against `reg` (see decode() for the rules). Never throws.
-result<event> build_event(const envelope& env, capnp::List<wire::Value>::Reader fields,
-                          const registry& reg, const read_bounds& bounds);
+/// The dense field arrays of an event message (see dense.h); pointers into
+/// the message.
+struct dense_fields {
+  const unsigned char* kinds = nullptr;
+  std::size_t count = 0;
+  const unsigned char* payload = nullptr;
+  std::size_t payload_size = 0;
+  capnp::List<wire::Value>::Reader nested;
+};
 
-/// An event message decoded (envelope + fields). Never throws.
-result<event> read_event(wire::Event::Reader r, const registry& reg, const read_bounds& bounds);
+/// Reads the dense field arrays (may throw kj::Exception).
+dense_fields read_dense(wire::Event::Reader r);
+
+/// The error for a slot that read_slot() refused at offset `pos` of a
+/// payload of `size` bytes; the message starts with ": " so the caller can
+/// prefix the field.
+error slot_failure(slot_error why, const slot& s, std::size_t pos, std::size_t size);
+
+/// Materialises non-container slot `s` into `out`, reusing its string
+/// buffer when it holds one of the same kind. Errors (corruption: a bad
+/// boolean byte, subnet length or transport) start with ": ".
+result<void> slot_value(const slot& s, value& out);
+
+/// Fills `out` with the event of envelope `env` and fields `d`, resolved
+/// and validated against `reg` (see decode() for the rules). Reuses `out`'s
+/// storage when it already has the resolved type. Never throws.
+result<void> build_event(const envelope& env, const dense_fields& d, const registry& reg,
+                         const read_bounds& bounds, event& out);
+
+/// An event message decoded (envelope + fields) into `out`. Never throws.
+result<void> read_event(wire::Event::Reader r, const registry& reg, const read_bounds& bounds,
+                        event& out);
 
 /// A schema, validated. Never throws.
 result<schema> read_schema(wire::Schema::Reader r, const read_bounds& bounds);

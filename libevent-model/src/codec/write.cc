@@ -1,11 +1,12 @@
-// Writing events, values, types and schemas into capnp builders. The value
-// writer checks conformance as it goes (one kind comparison per value), so
+// Writing events (in the dense layout of dense.h), values, types and schemas
+// into capnp builders. The writers check conformance as they go, so
 // whatever the encoder writes, the decoder accepts.
-#include <capnp/any.h>
+
 
 #include <cstring>
 #include <string>
 
+#include "codec/dense.h"
 #include "codec/wire.h"
 
 namespace coop::model::detail {
@@ -136,73 +137,111 @@ inline bool write_scalar(wire::Value::Builder& b, const value& v) {
   }
 }
 
-void store_le64(std::uint64_t v, kj::byte* p) noexcept {
-  for (int i = 0; i < 8; ++i) p[i] = static_cast<kj::byte>(v >> (8 * i));
+// The kind byte of non-container value `v` (see dense.h), adding the
+// bytes its payload takes to `bytes`.
+unsigned char code_of(const value& v, std::size_t& bytes) {
+  const auto k = v.kind();
+  unsigned w = 0;
+  switch (k) {
+    case type_kind::boolean: bytes += 1; break;
+    case type_kind::count: w = width_of_unsigned(*v.get_if<std::uint64_t>()); break;
+    case type_kind::integer: w = width_of_signed(*v.get_if<std::int64_t>()); break;
+    case type_kind::time: w = width_of_signed(v.get_if<timestamp>()->ns); break;
+    case type_kind::interval: w = width_of_signed(v.get_if<interval>()->ns); break;
+    case type_kind::real: bytes += 8; break;
+    case type_kind::string:
+    case type_kind::bytes:
+    case type_kind::enumeration: {
+      const std::size_t n = k == type_kind::string      ? v.get_if<std::string>()->size()
+                            : k == type_kind::bytes     ? v.get_if<coop::model::bytes>()->data.size()
+                                                        : v.get_if<enum_value>()->label.size();
+      w = width_of_length(n);
+      bytes += (std::size_t{1} << w) + n;
+      break;
+    }
+    case type_kind::address:
+      w = v.get_if<address>()->is_v4() ? 1 : 0;
+      bytes += w ? 4 : 16;
+      break;
+    case type_kind::subnet: {
+      const auto& sn = *v.get_if<subnet>();
+      w = sn.network().is_v4() && sn.length_v6() >= 96 ? 1 : 0;
+      bytes += w ? 5 : 17;
+      break;
+    }
+    case type_kind::port: bytes += 3; break;
+    default: return static_cast<unsigned char>(k);  // containers: no payload
+  }
+  if (k == type_kind::count || k == type_kind::integer || k == type_kind::time ||
+      k == type_kind::interval) {
+    bytes += std::size_t{1} << w;
+  }
+  return static_cast<unsigned char>(static_cast<unsigned>(k) | w << 5);
 }
 
-// The rows of a freshly initialised (zeroed) list of Values, when they have
-// this version's layout (3 data words and 1 pointer: 32 bytes a row), so
-// that plain scalars are written without an out-of-line capnp call per
-// element. The bytes are exactly what the generated setters would write
-// (see the layout table in docs/format-binary.md).
-class value_rows_out {
- public:
-  static constexpr std::size_t stride = 32;
+unsigned char* put_text(unsigned char* p, const char* s, std::size_t n, unsigned w) {
+  const std::size_t len = std::size_t{1} << w;
+  store_le(n, p, len);
+  if (n != 0) std::memcpy(p + len, s, n);
+  return p + len + n;
+}
 
-  explicit value_rows_out(capnp::List<wire::Value>::Builder list) {
-    const unsigned n = list.size();
-    if (n == 0) return;
-    auto first = capnp::AnyStruct::Builder(list[0]);
-    if (first.getDataSection().size() != 24 || first.getPointerSection().size() != 1) return;
-    kj::byte* b = first.getDataSection().begin();
-    if (capnp::AnyStruct::Builder(list[n - 1]).getDataSection().begin() != b + (n - 1) * stride) {
-      return;
+// Writes the payload of non-container value `v` whose kind byte is `code`
+// at `p`; returns the end.
+unsigned char* put_value(unsigned char* p, const value& v, unsigned char code) {
+  const unsigned w = code >> 5;
+  switch (v.kind()) {
+    case type_kind::boolean: *p = *v.get_if<bool>() ? 1 : 0; return p + 1;
+    case type_kind::count: store_le(*v.get_if<std::uint64_t>(), p, 1u << w); return p + (1u << w);
+    case type_kind::integer:
+      store_le(static_cast<std::uint64_t>(*v.get_if<std::int64_t>()), p, 1u << w);
+      return p + (1u << w);
+    case type_kind::time:
+      store_le(static_cast<std::uint64_t>(v.get_if<timestamp>()->ns), p, 1u << w);
+      return p + (1u << w);
+    case type_kind::interval:
+      store_le(static_cast<std::uint64_t>(v.get_if<interval>()->ns), p, 1u << w);
+      return p + (1u << w);
+    case type_kind::real: {
+      std::uint64_t bits;
+      std::memcpy(&bits, v.get_if<double>(), sizeof bits);
+      store_le(bits, p, 8);
+      return p + 8;
     }
-    base_ = b;
-  }
-  [[nodiscard]] bool usable() const noexcept { return base_ != nullptr; }
-
-  // Writes `v` into row `i` if it is a plain scalar; false otherwise.
-  bool write(std::size_t i, const value& v) const {
-    kj::byte* r = base_ + i * stride;
-    const type_kind k = v.kind();
-    switch (k) {
-      case type_kind::boolean: r[2] = *v.get_if<bool>() ? 1 : 0; break;
-      case type_kind::count: store_le64(*v.get_if<std::uint64_t>(), r + 8); break;
-      case type_kind::integer:
-        store_le64(static_cast<std::uint64_t>(*v.get_if<std::int64_t>()), r + 8);
-        break;
-      case type_kind::real: {
-        std::uint64_t bits;
-        std::memcpy(&bits, v.get_if<double>(), sizeof bits);
-        store_le64(bits, r + 8);
-        break;
-      }
-      case type_kind::address: std::memcpy(r + 8, v.get_if<address>()->bytes().data(), 16); break;
-      case type_kind::subnet:
-        std::memcpy(r + 8, v.get_if<subnet>()->network().bytes().data(), 16);
-        r[2] = static_cast<kj::byte>(v.get_if<subnet>()->length_v6());
-        break;
-      case type_kind::port:
-        r[2] = static_cast<kj::byte>(v.get_if<port>()->proto);
-        r[8] = static_cast<kj::byte>(v.get_if<port>()->number);
-        r[9] = static_cast<kj::byte>(v.get_if<port>()->number >> 8);
-        break;
-      case type_kind::time:
-        store_le64(static_cast<std::uint64_t>(v.get_if<timestamp>()->ns), r + 8);
-        break;
-      case type_kind::interval:
-        store_le64(static_cast<std::uint64_t>(v.get_if<interval>()->ns), r + 8);
-        break;
-      default: return false;
+    case type_kind::string: {
+      const auto& t = *v.get_if<std::string>();
+      return put_text(p, t.data(), t.size(), w);
     }
-    r[0] = static_cast<kj::byte>(k);  // the discriminant (its high byte stays 0)
-    return true;
+    case type_kind::bytes: {
+      const auto& t = v.get_if<coop::model::bytes>()->data;
+      return put_text(p, t.data(), t.size(), w);
+    }
+    case type_kind::enumeration: {
+      const auto& t = v.get_if<enum_value>()->label;
+      return put_text(p, t.data(), t.size(), w);
+    }
+    case type_kind::address: {
+      const auto& a = v.get_if<address>()->bytes();
+      std::memcpy(p, w ? a.data() + 12 : a.data(), w ? 4 : 16);
+      return p + (w ? 4 : 16);
+    }
+    case type_kind::subnet: {
+      const auto& sn = *v.get_if<subnet>();
+      const auto& a = sn.network().bytes();
+      std::memcpy(p, w ? a.data() + 12 : a.data(), w ? 4 : 16);
+      p += w ? 4 : 16;
+      *p = static_cast<unsigned char>(w ? sn.length_v6() - 96 : sn.length_v6());
+      return p + 1;
+    }
+    case type_kind::port: {
+      const auto& pt = *v.get_if<port>();
+      store_le(pt.number, p, 2);
+      p[2] = static_cast<unsigned char>(pt.proto);
+      return p + 3;
+    }
+    default: return p;
   }
-
- private:
-  kj::byte* base_ = nullptr;
-};
+}
 
 }  // namespace
 
@@ -236,17 +275,12 @@ result<void> write_event(wire::Event::Builder b, const event& e) {
     return error{errc::invalid_argument, s.name() + ": event has " + std::to_string(e.size()) +
                                              " fields, its schema " + std::to_string(s.size())};
   }
-  b.setTypeName(text_of(s.name()));
-  b.setTypeVersion(s.version());
-  b.setTs(e.ts.ns);
-  b.setIdHi(e.id.hi);
-  b.setIdLo(e.id.lo);
-  // Empty envelope strings are left unset (a null pointer reads as "").
-  if (!e.from.site.empty()) b.setSite(text_of(e.from.site));
-  if (!e.from.sensor.empty()) b.setSensor(text_of(e.from.sensor));
-  if (!e.uid.empty()) b.setUid(text_of(e.uid));
-  auto list = b.initFields(static_cast<unsigned>(s.size()));
-  const value_rows_out rows(list);
+  // Pass 1: check every field and size the payload and the nested list,
+  // remembering the kind bytes of the first fields for pass 2.
+  constexpr std::size_t remembered = 64;
+  unsigned char codes[remembered] = {};
+  std::size_t payload = 0;
+  unsigned nested = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
     const field& f = s[i];
     const value& v = e.field(i);
@@ -256,12 +290,45 @@ result<void> write_event(wire::Event::Builder b, const event& e) {
       }
       continue;
     }
-    // The common case first: a plain scalar of the right kind.
-    if (v.kind() == f.ty.kind() && rows.usable() && rows.write(i, v)) continue;
-    auto element = list[static_cast<unsigned>(i)];
-    if (v.kind() == f.ty.kind() && write_scalar(element, v)) continue;  // the common case
-    auto r = write_value(element, v, f.ty, 0);
-    if (!r) return prefixed(s.name() + "." + f.name, r.err());
+    if (v.kind() != f.ty.kind()) return prefixed(s.name() + "." + f.name, mismatch(f.ty, v.kind()));
+    if (is_nested_kind(static_cast<unsigned>(v.kind()))) {
+      ++nested;
+      if (i < remembered) codes[i] = static_cast<unsigned char>(v.kind());
+      continue;
+    }
+    if (auto* en = v.get_if<enum_value>(); en && f.ty.index_of(en->label) < 0) {
+      return error{errc::invalid_argument, s.name() + "." + f.name + ": '" + en->label +
+                                               "' is not a label of " + f.ty.to_string()};
+    }
+    const unsigned char code = code_of(v, payload);
+    if (i < remembered) codes[i] = code;
+  }
+  b.setTypeName(text_of(s.name()));
+  b.setTypeVersion(s.version());
+  b.setTs(e.ts.ns);
+  b.setIdHi(e.id.hi);
+  b.setIdLo(e.id.lo);
+  // Empty envelope strings are left unset (a null pointer reads as "").
+  if (!e.from.site.empty()) b.setSite(text_of(e.from.site));
+  if (!e.from.sensor.empty()) b.setSensor(text_of(e.from.sensor));
+  if (!e.uid.empty()) b.setUid(text_of(e.uid));
+  // Pass 2: one kind byte per field, the payload, the nested values.
+  auto kinds = b.initKinds(static_cast<unsigned>(s.size()));
+  unsigned char* p = payload == 0 ? nullptr : b.initPayload(static_cast<unsigned>(payload)).begin();
+  auto list = nested == 0 ? capnp::List<wire::Value>::Builder() : b.initNested(nested);
+  unsigned j = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const value& v = e.field(i);
+    std::size_t ignored = 0;
+    const unsigned char code = i < remembered ? codes[i] : v.is_none() ? 0 : code_of(v, ignored);
+    kinds[static_cast<unsigned>(i)] = code;
+    if (code == 0) continue;
+    if (!is_nested_kind(code & 31u)) {
+      p = put_value(p, v, code);
+      continue;
+    }
+    auto r = write_value(list[j++], v, s[i].ty, 0);
+    if (!r) return prefixed(s.name() + "." + s[i].name, r.err());
   }
   return {};
 }

@@ -50,9 +50,6 @@ std::size_t slot_of(const std::array<std::uint8_t, 16>& a, std::size_t mask) noe
   return static_cast<std::size_t>(h) & mask;
 }
 
-// The IPv4-mapped prefix ::ffff:0:0/96.
-constexpr std::array<std::uint8_t, 12> v4_mapped_prefix{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-
 address unspecified_like(const address& a) noexcept {
   return a.is_v4() ? address::v4(std::uint32_t{0}) : address{};
 }

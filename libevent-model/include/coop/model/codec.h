@@ -42,7 +42,8 @@ struct decode_limits {
   /// Total 8-byte words a message may make the reader visit, counted again
   /// each time the same data is read (guards against messages whose
   /// pointers alias to look much larger than they are). Default 8 Mi words
-  /// (64 MiB). A view charges every accessor call against this budget.
+  /// (64 MiB). An event's field arrays are charged once when it is opened
+  /// or decoded; a view charges each read of a container field again.
   std::uint64_t max_traversal_words = std::uint64_t{8} << 20;
   /// Most events accepted in one batch. Default 65536.
   std::size_t max_batch_events = 65536;
@@ -107,6 +108,14 @@ COOP_MODEL_EXPORT result<std::string> encode_batch(std::span<const event> events
 COOP_MODEL_EXPORT result<event> decode(std::span<const std::byte> bytes, const registry& reg,
                                        const decode_limits& limits = {});
 
+/// Decodes one event message into `out`, exactly as decode() does, but
+/// reusing `out`'s storage (its field vector and string capacities) when it
+/// already has the resolved type: the consumer path that decodes many
+/// events into one object. On error `out` is valid but its contents are
+/// unspecified (partly overwritten). Errors: as decode().
+COOP_MODEL_EXPORT result<void> decode_into(std::span<const std::byte> bytes, const registry& reg,
+                                           event& out, const decode_limits& limits = {});
+
 /// Decodes a batch message; every event is validated as by decode().
 /// Schemas embedded in the batch are ignored. Errors: as decode(),
 /// prefixed with the event's index; overloaded above max_batch_events.
@@ -139,7 +148,8 @@ struct view_access;     // builds views inside the library (private)
 
 /// A read-only view of one encoded event that reads the received bytes in
 /// place, without copying them into new objects. Opening checks the framing
-/// and the envelope; field accessors check the field they read. Every
+/// and the envelope and notes where the first 32 fields start; field
+/// accessors check the field they read. Every
 /// string_view and span it returns points into the input bytes (or, for
 /// input that is not 8-byte aligned, into a copy the view owns) and stays
 /// valid only while the input bytes are alive and unmodified AND some copy
@@ -164,8 +174,11 @@ class COOP_MODEL_EXPORT event_view {
   /// Number of field values in the message (may differ from the schema's).
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
 
-  /// Kind of field `i`. Errors: not_found (i >= size()), unsupported (a
-  /// kind written by a newer version), corruption.
+  /// Kind of field `i` (none for a field the writer left unset). Errors:
+  /// not_found (i >= size()), unsupported (a kind written by a newer
+  /// version), corruption. Field positions are found by walking the fields
+  /// before `i`, so an unreadable field makes every later field report
+  /// that field's error.
   [[nodiscard]] result<type_kind> field_kind(std::size_t i) const;
 
   /// Scalar getters. Errors: not_found (i >= size()), invalid_argument when
@@ -196,8 +209,14 @@ class COOP_MODEL_EXPORT event_view {
   friend struct detail::view_access;
   event_view() = default;
 
+  static constexpr std::size_t cached_offsets = 32;
   std::shared_ptr<const detail::message_holder> msg_;
-  alignas(8) unsigned char fields_[64] = {};  // the message's field list reader (private)
+  alignas(8) unsigned char nested_[64] = {};  // the message's nested list reader (private)
+  const unsigned char* kinds_ = nullptr;      // one kind byte per field
+  const unsigned char* payload_ = nullptr;    // the non-container values
+  std::size_t payload_size_ = 0;
+  std::uint32_t offsets_[cached_offsets] = {};  // payload offset of field i < walked_
+  std::size_t walked_ = 0;
   std::string_view type_name_, site_, sensor_, uid_;
   std::uint32_t version_ = 0;
   timestamp ts_;
