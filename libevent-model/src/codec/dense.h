@@ -8,6 +8,7 @@
 // plain bytes: no capnp call, no allocation.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -44,6 +45,16 @@ struct slot {
 
 /// Little-endian unsigned integer of `n` (1..8) bytes.
 inline std::uint64_t load_le(const unsigned char* p, std::size_t n) noexcept {
+  if constexpr (std::endian::native == std::endian::little) {
+    // The usual widths as single loads (a byte loop costs more per field).
+    switch (n) {
+      case 1: return p[0];
+      case 2: { std::uint16_t x; std::memcpy(&x, p, 2); return x; }
+      case 4: { std::uint32_t x; std::memcpy(&x, p, 4); return x; }
+      case 8: { std::uint64_t x; std::memcpy(&x, p, 8); return x; }
+      default: break;
+    }
+  }
   std::uint64_t v = 0;
   for (std::size_t i = n; i-- > 0;) v = (v << 8) | p[i];
   return v;
@@ -58,7 +69,7 @@ inline std::int64_t sign_extend(std::uint64_t v, std::size_t bytes) noexcept {
 
 /// Bytes a fixed-size value of `kind` with width code `w` takes in the
 /// payload; -1 when the code is not defined; -2 for length-prefixed kinds.
-inline int fixed_size(unsigned kind, unsigned w) noexcept {
+inline constexpr int fixed_size(unsigned kind, unsigned w) noexcept {
   switch (static_cast<type_kind>(kind)) {
     case type_kind::none: return w == 0 ? 0 : -1;
     case type_kind::boolean: return w == 0 ? 1 : -1;  // 0 or 1
@@ -77,6 +88,21 @@ inline int fixed_size(unsigned kind, unsigned w) noexcept {
   }
 }
 
+/// fixed_size() for every kind byte (kind in the low 5 bits, width code in
+/// the high 3), computed once, so that reading a slot costs a table load
+/// rather than a switch; kinds above max_kind map to 0 (read_slot refuses
+/// them before looking).
+struct slot_size_table {
+  signed char size[256];
+  constexpr slot_size_table() : size{} {
+    for (unsigned code = 0; code < 256; ++code) {
+      const unsigned kind = code & 31u;
+      size[code] = static_cast<signed char>(kind > max_kind ? 0 : fixed_size(kind, code >> 5));
+    }
+  }
+};
+inline constexpr slot_size_table slot_sizes{};
+
 /// Reads the slot of a field described by kind byte `code` at `pos` in
 /// `payload` (of `size` bytes) and advances `pos` past it.
 inline slot_error read_slot(unsigned char code, const unsigned char* payload, std::size_t size,
@@ -84,7 +110,7 @@ inline slot_error read_slot(unsigned char code, const unsigned char* payload, st
   out.kind = code & 31u;
   out.width = code >> 5;
   if (out.kind > max_kind) return slot_error::unknown_kind;
-  const int fixed = fixed_size(out.kind, out.width);
+  const int fixed = slot_sizes.size[code];
   if (fixed == -1) return slot_error::bad_width;
   std::size_t n = 0;
   if (fixed == -2) {
@@ -125,6 +151,15 @@ inline unsigned width_of_length(std::size_t n) noexcept {
 
 /// Writes the low `n` bytes of `v` little-endian.
 inline void store_le(std::uint64_t v, unsigned char* p, std::size_t n) noexcept {
+  if constexpr (std::endian::native == std::endian::little) {
+    switch (n) {
+      case 1: p[0] = static_cast<unsigned char>(v); return;
+      case 2: { const auto x = static_cast<std::uint16_t>(v); std::memcpy(p, &x, 2); return; }
+      case 4: { const auto x = static_cast<std::uint32_t>(v); std::memcpy(p, &x, 4); return; }
+      case 8: std::memcpy(p, &v, 8); return;
+      default: break;
+    }
+  }
   for (std::size_t i = 0; i < n; ++i) p[i] = static_cast<unsigned char>(v >> (8 * i));
 }
 

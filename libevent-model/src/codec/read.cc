@@ -255,29 +255,40 @@ std::string& text_slot(value& out, type_kind k) {
   }
 }
 
+// Sets `v` to `x`, assigning in place when it already holds a T (skips the
+// variant's destroy-and-construct of emplace).
+template <class T, class V>
+inline void put(V& v, T x) {
+  if (auto* cur = std::get_if<T>(&v)) {
+    *cur = x;
+  } else {
+    v.template emplace<T>(x);
+  }
+}
+
 // The fixed-width kinds that need no check, written straight into `out`;
 // false for everything else (slot_value then handles it).
 inline bool fast_scalar(const slot& s, value& out) {
   auto& v = out.data();
   const unsigned char* p = s.data;
   switch (static_cast<type_kind>(s.kind)) {
-    case type_kind::count: v.emplace<std::uint64_t>(load_le(p, s.size)); return true;
+    case type_kind::count: put<std::uint64_t>(v, load_le(p, s.size)); return true;
     case type_kind::integer:
-      v.emplace<std::int64_t>(sign_extend(load_le(p, s.size), s.size));
+      put<std::int64_t>(v, sign_extend(load_le(p, s.size), s.size));
       return true;
     case type_kind::time:
-      v.emplace<timestamp>(timestamp{sign_extend(load_le(p, s.size), s.size)});
+      put<timestamp>(v, timestamp{sign_extend(load_le(p, s.size), s.size)});
       return true;
     case type_kind::interval:
-      v.emplace<interval>(interval{sign_extend(load_le(p, s.size), s.size)});
+      put<interval>(v, interval{sign_extend(load_le(p, s.size), s.size)});
       return true;
     case type_kind::boolean:
       if (p[0] > 1) return false;
-      v.emplace<bool>(p[0] != 0);
+      put<bool>(v, p[0] != 0);
       return true;
     case type_kind::port:
       if (p[2] > static_cast<unsigned>(transport::icmp)) return false;
-      v.emplace<port>(
+      put<port>(v,
           port{static_cast<std::uint16_t>(p[0] | p[1] << 8), static_cast<transport>(p[2])});
       return true;
     default: return false;
@@ -317,11 +328,11 @@ result<void> slot_value(const slot& s, value& out) {
       return {};
     case type_kind::address:
       if (s.width == 1) {
-        v.emplace<address>(address::v4(std::array<std::uint8_t, 4>{p[0], p[1], p[2], p[3]}));
+        put<address>(v, address::v4(std::array<std::uint8_t, 4>{p[0], p[1], p[2], p[3]}));
       } else {
         std::array<std::uint8_t, 16> b;
         std::memcpy(b.data(), p, 16);
-        v.emplace<address>(address::v6(b));
+        put<address>(v, address::v6(b));
       }
       return {};
     case type_kind::subnet: {

@@ -275,6 +275,17 @@ result<void> write_event(wire::Event::Builder b, const event& e) {
     return error{errc::invalid_argument, s.name() + ": event has " + std::to_string(e.size()) +
                                              " fields, its schema " + std::to_string(s.size())};
   }
+  // The field values are usually cold (an event built a while ago): ask for
+  // all their cache lines at once, so the misses overlap instead of being
+  // taken one after the other by the loop below.
+  {
+    const auto* first = reinterpret_cast<const char*>(e.fields().data());
+    const std::size_t span_bytes = e.size() * sizeof(value);
+    for (std::size_t off = 0; off < span_bytes; off += 64) __builtin_prefetch(first + off);
+    __builtin_prefetch(e.uid.data());
+    __builtin_prefetch(e.from.site.data());
+    __builtin_prefetch(e.from.sensor.data());
+  }
   // Pass 1: check every field and size the payload and the nested list,
   // remembering the kind bytes of the first fields for pass 2.
   constexpr std::size_t remembered = 64;
@@ -302,6 +313,8 @@ result<void> write_event(wire::Event::Builder b, const event& e) {
     }
     const unsigned char code = code_of(v, payload);
     if (i < remembered) codes[i] = code;
+    // Pass 2 copies the characters: start fetching them now.
+    if (auto* str = v.get_if<std::string>()) __builtin_prefetch(str->data());
   }
   b.setTypeName(text_of(s.name()));
   b.setTypeVersion(s.version());
