@@ -3,6 +3,7 @@
 // position and compares it with a pre-converted literal. Nothing here
 // allocates, and nothing is written, so any number of threads may evaluate
 // one program at once.
+#include <cmath>
 #include <re2/re2.h>
 
 #include <algorithm>
@@ -135,7 +136,7 @@ bool member(const view& v, const set_data& s) {
   switch (v.k) {
     case vk::count: return has(s.u, v.u) || has(s.f, static_cast<double>(v.u));
     case vk::i64: return has(s.i, v.i) || has(s.f, static_cast<double>(v.i));
-    case vk::real: return has(s.f, v.f);
+    case vk::real: return !std::isnan(v.f) && has(s.f, v.f);
     case vk::str: return has(s.s, v.s);
     case vk::addr:
       return has(s.a, *v.a) || std::any_of(s.n.begin(), s.n.end(), [&](const subnet& n) { return n.contains(*v.a); });

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -20,6 +21,7 @@
 #include "coop/model/result.h"
 #include "coop/model/schema.h"
 #include "coop/model/time.h"
+#include "coop/model/value.h"
 
 namespace coop::model {
 
@@ -51,6 +53,43 @@ struct filter_limits {
   /// filter of N predicates costs about N nodes per event type it can
   /// match). Default 1,000,000.
   std::size_t max_program_nodes = 1'000'000;
+};
+
+/// One necessary condition on one field, usable for an index lookup (see
+/// filter::hints). A plain value.
+struct index_term {
+  /// How the event's field must relate to `lo` (and `hi`).
+  enum class kind : std::uint8_t {
+    equals,  ///< The field equals `lo` (value equality, operator==).
+    subnet,  ///< `lo` holds a subnet: an addr field lies in it, or a subnet field is inside it.
+    range,   ///< lo <= field <= hi in value's total order (ports: by number, then transport).
+  };
+  /// The field as the filter resolves it: a schema field name ("orig_h",
+  /// or "server.name" for a record's subfield), or "uid" for the envelope's
+  /// connection uid.
+  std::string field;
+  kind what = kind::equals;  ///< Default equals.
+  /// equals: the value, of the field's type; subnet: a subnet value;
+  /// range: the inclusive lower bound, of the field's type.
+  value lo;
+  value hi;  ///< range only: the inclusive upper bound; none otherwise.
+
+  friend bool operator==(const index_term&, const index_term&) = default;
+};
+
+/// What a filter implies about every event it can match, for planning index
+/// lookups. Sound but possibly weaker than the filter: a caller that reads
+/// only the events these hints admit, then applies the filter, finds every
+/// match. Holds for events whose field values conform to their types (as
+/// event::set and the decoders ensure). A plain value.
+struct filter_hints {
+  /// When set: every event the filter matches satisfies at least one of
+  /// these terms (at most 256, without duplicates); an empty vector means
+  /// the filter matches no event. Unset: no such condition could be derived
+  /// and the caller must scan.
+  std::optional<std::vector<index_term>> any_of;
+  std::optional<timestamp> ts_min;  ///< Every match has ts >= this; unset: unbounded.
+  std::optional<timestamp> ts_max;  ///< Every match has ts <= this; unset: unbounded.
 };
 
 /// A compiled filter expression.
@@ -96,6 +135,14 @@ class COOP_MODEL_EXPORT filter {
   /// True if the filter mentions `now`, so its result depends on the
   /// `now` passed to matches().
   [[nodiscard]] bool uses_relative_time() const noexcept;
+
+  /// Conditions every matching event satisfies, derived from the compiled
+  /// filter for index lookups (docs/filter.md, "Index hints"). `now`
+  /// resolves relative times, as in matches(). A default-constructed filter
+  /// gives an empty any_of (it matches nothing). Cost: linear in the size
+  /// of the compiled programs. Thread-safe; never throws except
+  /// std::bad_alloc.
+  [[nodiscard]] filter_hints hints(timestamp now) const;
 
   /// True if this filter was compiled (not default-constructed).
   [[nodiscard]] bool valid() const noexcept { return program_ != nullptr; }

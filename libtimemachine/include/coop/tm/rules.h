@@ -25,7 +25,7 @@ enum class rule_action : std::uint8_t {
   drop,     ///< do not store it
   sample,   ///< store one event in `every`
   project,  ///< store it with only `fields` (and required fields) set
-  rate,     ///< store at most `per_second` events per second of event time
+  rate,     ///< store at most `per_second` events per `rate_window` of event time
 };
 
 /// One volume-reduction rule. Rules are tried in order; the first whose
@@ -34,7 +34,13 @@ struct rule {
   rule_action action = rule_action::keep;
   model::filter match;              ///< which events (compiled against the store's registry)
   std::uint64_t every = 1;          ///< sample: keep 1 in `every` (>= 1)
-  std::uint64_t per_second = 0;     ///< rate: events per second of event time
+  /// rate: events kept per `rate_window` of event time; with the default
+  /// window of one second (`N/s`) this is events per second.
+  std::uint64_t per_second = 0;
+  /// rate: the window the cap counts over: 1 s, 1 min or 1 h for `N/s`,
+  /// `N/m`, `N/h`. Windows are aligned on multiples of their length since
+  /// the epoch.
+  model::interval rate_window = model::interval::seconds(1);
   std::vector<std::string> fields;  ///< project: fields kept (others unset)
   std::uint32_t line = 0;           ///< line in the rules text (for stats and errors)
 };

@@ -1,0 +1,229 @@
+#include "partition/partition.h"
+
+#include <algorithm>
+
+#include "block/endian.h"
+#include "coop/model/codec.h"
+#include "index/bloom.h"
+#include "index/hash.h"
+
+namespace coop::tm::detail {
+
+namespace {
+
+constexpr std::string_view meta_key = "meta";
+constexpr std::string_view summary_key = "summary";
+// Uid hashes share the partition summary with key hashes; a salt keeps the
+// two domains apart.
+constexpr std::uint64_t uid_salt = 0x9e3779b97f4a7c15ULL;
+
+std::string block_key(std::uint32_t n) {
+  std::string k;
+  put_be32(k, n);
+  return k;
+}
+
+std::string schema_key(const model::schema& s) {
+  std::string k = s.name();
+  k.push_back('\0');
+  k += std::to_string(s.version());
+  return k;
+}
+
+}  // namespace
+
+model::result<std::shared_ptr<partition>> partition::create(const std::filesystem::path& dir,
+                                                            const partition_meta& meta,
+                                                            std::uint64_t map_bytes) {
+  std::error_code ec;
+  if (std::filesystem::exists(dir, ec)) {
+    return model::error{model::errc::invalid_argument, dir.string() + ": partition already exists"};
+  }
+  std::shared_ptr<partition> p(new partition());
+  auto e = lmdb::env::open(dir, {.map_size = map_bytes, .max_dbs = 8, .read_only = false,
+                                 .create = true});
+  if (!e) return e.err();
+  p->env_ = std::move(e.value());
+  p->meta_ = meta;
+  if (auto r = p->open_dbs(true); !r) return r.err();
+  auto t = lmdb::txn::begin(p->env_, true);
+  if (!t) return t.err();
+  if (auto r = t->put(p->info_, meta_key, encode_meta(meta)); !r) return r.err();
+  if (auto r = t->commit(); !r) return r.err();
+  return p;
+}
+
+model::result<std::shared_ptr<partition>> partition::open(const std::filesystem::path& dir,
+                                                          std::uint64_t map_bytes, bool read_only) {
+  std::shared_ptr<partition> p(new partition());
+  auto e = lmdb::env::open(dir, {.map_size = map_bytes, .max_dbs = 8, .read_only = read_only,
+                                 .create = false});
+  if (!e) return e.err();
+  p->env_ = std::move(e.value());
+  if (auto r = p->open_dbs(false); !r) return r.err();
+  auto t = lmdb::txn::begin(p->env_, false);
+  if (!t) return t.err();
+  auto raw = t->get(p->info_, meta_key);
+  if (!raw) {
+    return model::error{model::errc::corruption, dir.string() + ": partition has no info record"};
+  }
+  auto m = decode_meta(*raw, dir.string());
+  if (!m) return m.err();
+  p->meta_ = std::move(m.value());
+  auto sum = t->get(p->info_, summary_key);
+  if (sum) p->summary_.assign(*sum);
+  // Schemas already stored.
+  auto c = lmdb::cursor::open(*t, p->schemas_);
+  if (!c) return c.err();
+  std::string_view k;
+  for (auto more = c->move(MDB_FIRST, &k, nullptr); more && *more;
+       more = c->move(MDB_NEXT, &k, nullptr)) {
+    p->stored_schemas_.emplace_back(k);
+  }
+  // The uids of blocks written before this open are only in block blooms.
+  p->uids_complete_ = p->meta_.blocks == 0;
+  return p;
+}
+
+model::result<void> partition::open_dbs(bool create) {
+  auto t = lmdb::txn::begin(env_, create);
+  if (!t) return t.err();
+  unsigned c = create ? MDB_CREATE : 0;
+  auto info = t->open_db("info", c);
+  auto blocks = t->open_db("blocks", c);
+  auto bsum = t->open_db("bsum", c);
+  auto idx = t->open_db("idx", c | MDB_DUPSORT | MDB_DUPFIXED);
+  auto schemas = t->open_db("schemas", c);
+  for (auto* r : {&info, &blocks, &bsum, &idx, &schemas}) {
+    if (!*r) {
+      return model::error{model::errc::corruption,
+                          env_.dir().string() + ": not a partition: " + r->err().message};
+    }
+  }
+  info_ = *info;
+  blocks_ = *blocks;
+  bsum_ = *bsum;
+  idx_ = *idx;
+  schemas_ = *schemas;
+  // Committing (even a read transaction) keeps the handles open for the
+  // environment's lifetime; an aborted transaction would close them.
+  return t->commit();
+}
+
+partition_meta partition::meta() const {
+  std::lock_guard lock(mu_);
+  return meta_;
+}
+
+model::result<void> partition::write(std::vector<block_in>& blocks, std::uint64_t last_batch,
+                                     const std::vector<std::shared_ptr<const model::schema>>& schemas,
+                                     const partition_meta* extra) {
+  partition_meta m = meta();
+  if (extra != nullptr) m = *extra;
+  auto t = lmdb::txn::begin(env_, true);
+  if (!t) return t.err();
+  std::vector<std::pair<std::string_view, std::uint32_t>> postings;
+  std::vector<std::string> new_schemas;
+  {
+    auto bc = lmdb::cursor::open(*t, blocks_);
+    if (!bc) return bc.err();
+    auto sc = lmdb::cursor::open(*t, bsum_);
+    if (!sc) return sc.err();
+    std::string sum;
+    for (auto& b : blocks) {
+      std::uint32_t n = m.blocks++;
+      std::string key = block_key(n);
+      if (auto r = bc->put(key, b.stored, MDB_APPEND); !r) return r.err();
+      sum.clear();
+      put_le64(sum, static_cast<std::uint64_t>(b.min_ts));
+      put_le64(sum, static_cast<std::uint64_t>(b.max_ts));
+      put_le32(sum, b.records);
+      put_le32(sum, static_cast<std::uint32_t>(b.stored.size()));
+      bloom ub = bloom::sized_for(b.uid_hashes.size(), std::size_t{1} << 16);
+      for (auto h : b.uid_hashes) ub.add(h);
+      ub.write(sum);
+      if (auto r = sc->put(key, sum, MDB_APPEND); !r) return r.err();
+      for (const auto& k : b.keys) postings.emplace_back(k, n);
+      m.min_ts = std::min(m.min_ts, b.min_ts);
+      m.max_ts = std::max(m.max_ts, b.max_ts);
+      m.events += b.weight;
+      m.rows += b.records;
+    }
+  }
+  // Index postings sorted, so LMDB sees them in key order (batched build).
+  std::sort(postings.begin(), postings.end());
+  postings.erase(std::unique(postings.begin(), postings.end()), postings.end());
+  {
+    auto ic = lmdb::cursor::open(*t, idx_);
+    if (!ic) return ic.err();
+    std::string val;
+    for (const auto& [k, n] : postings) {
+      if (k.empty() || k.size() > 500) continue;  // LMDB's key limit is 511 bytes
+      val.clear();
+      put_be32(val, n);
+      if (auto r = ic->put(k, val, 0); !r) return r.err();
+    }
+  }
+  for (const auto& s : schemas) {
+    std::string k = schema_key(*s);
+    bool known;
+    {
+      std::lock_guard lock(mu_);
+      known = std::find(stored_schemas_.begin(), stored_schemas_.end(), k) != stored_schemas_.end();
+    }
+    if (known) continue;
+    auto bytes = model::encode_schema(*s);
+    if (!bytes) return bytes.err();
+    if (auto r = t->put(schemas_, k, *bytes); !r) return r.err();
+    new_schemas.push_back(std::move(k));
+  }
+  m.last_batch = std::max(m.last_batch, last_batch);
+  if (auto r = t->put(info_, meta_key, encode_meta(m)); !r) return r.err();
+  if (auto r = t->commit(); !r) return r.err();
+  std::lock_guard lock(mu_);
+  meta_ = std::move(m);
+  for (auto& k : new_schemas) stored_schemas_.push_back(std::move(k));
+  for (auto& b : blocks) uids_.insert(uids_.end(), b.uid_hashes.begin(), b.uid_hashes.end());
+  return {};
+}
+
+model::result<void> partition::seal() {
+  auto t = lmdb::txn::begin(env_, true);
+  if (!t) return t.err();
+  std::vector<std::uint64_t> hashes;
+  {
+    auto c = lmdb::cursor::open(*t, idx_);
+    if (!c) return c.err();
+    std::string_view k;
+    for (auto more = c->move(MDB_FIRST, &k, nullptr); more && *more;
+         more = c->move(MDB_NEXT_NODUP, &k, nullptr)) {
+      hashes.push_back(stable_hash(k));
+    }
+  }
+  partition_meta m = meta();
+  bool with_uids;
+  {
+    std::lock_guard lock(mu_);
+    with_uids = uids_complete_;
+    if (with_uids) {
+      for (auto h : uids_) hashes.push_back(h ^ uid_salt);
+    }
+  }
+  bloom b = bloom::sized_for(hashes.size());
+  for (auto h : hashes) b.add(h);
+  std::string sum;
+  b.write(sum);
+  m.sealed = true;
+  m.summary_has_uids = with_uids;
+  if (auto r = t->put(info_, summary_key, sum); !r) return r.err();
+  if (auto r = t->put(info_, meta_key, encode_meta(m)); !r) return r.err();
+  if (auto r = t->commit(); !r) return r.err();
+  std::lock_guard lock(mu_);
+  meta_ = std::move(m);
+  summary_ = std::move(sum);
+  uids_.clear();
+  uids_.shrink_to_fit();
+  return {};
+}
+
+}  // namespace coop::tm::detail

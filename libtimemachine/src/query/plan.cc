@@ -1,0 +1,185 @@
+#include "query/plan.h"
+
+#include <algorithm>
+#include <map>
+
+#include "block/block.h"
+#include "index/keys.h"
+#include "store/store_impl.h"
+
+namespace coop::tm::detail {
+
+namespace {
+
+std::string tier_key(const partition_meta& m) {
+  return m.tier == "raw" ? std::string("raw") : m.class_name + "/" + m.tier;
+}
+
+// Compiles the spec's filter for one resolution.
+tier_filter compile_for(const std::string& key, resolution res,
+                        std::shared_ptr<const model::registry> types, const std::string& text) {
+  tier_filter tf;
+  tf.key = key;
+  tf.res = std::move(res);
+  tf.types = std::move(types);
+  auto f = model::filter::compile(text.empty() ? std::string_view("T") : text, *tf.types);
+  if (f) {
+    tf.match = std::move(f.value());
+    tf.usable = true;
+  } else {
+    tf.why = f.err().message;
+  }
+  return tf;
+}
+
+}  // namespace
+
+model::result<plan> make_plan(const store_impl& s, const query_spec& q) {
+  plan p;
+  p.now = s.now();
+  p.range = q.range;
+  // The raw resolution: its compile errors are the caller's errors.
+  {
+    auto raw = compile_for("raw", resolution{}, s.types_snapshot(), q.filter);
+    if (!raw.usable) {
+      return model::error{model::errc::invalid_argument, raw.why};
+    }
+    p.tiers.push_back(std::move(raw));
+  }
+  std::map<std::string, std::size_t> tier_index{{"raw", 0}};
+  struct narrowing {
+    std::optional<std::vector<key_probe>> probes;
+    std::optional<std::vector<key_probe>> types;
+  };
+  std::vector<narrowing> narrow;
+  auto narrow_for = [&](const tier_filter& tf) {
+    narrowing n;
+    auto hints = tf.match.hints(p.now);
+    n.probes = probes_for(hints, s.index);
+    auto matchable = tf.match.event_types();
+    if (matchable.size() < tf.types->newest().size()) {
+      std::vector<key_probe> tp;
+      for (const auto& name : matchable) tp.push_back(key_probe{type_key(name), {}, {}});
+      n.types = std::move(tp);
+    }
+    if (hints.ts_min && hints.ts_min->ns > p.range.from.ns) p.range.from = *hints.ts_min;
+    if (hints.ts_max && hints.ts_max->ns < p.range.to.ns - 1) p.range.to.ns = hints.ts_max->ns + 1;
+    return n;
+  };
+  narrow.push_back(narrow_for(p.tiers[0]));
+
+  for (const auto& part : s.snapshot()) {
+    auto m = part->meta();
+    if (m.rows == 0) continue;
+    if (m.max_ts < p.range.from.ns || m.min_ts >= p.range.to.ns) continue;
+    if (m.tier != "raw" && !q.include_aggregates) continue;
+    ++p.estimate.partitions;
+    std::string key = tier_key(m);
+    auto ti = tier_index.find(key);
+    if (ti == tier_index.end()) {
+      auto schemas = part->schemas();
+      if (!schemas) {
+        p.warnings.push_back(schemas.err().message);
+        continue;
+      }
+      auto reg = std::make_shared<model::registry>();
+      for (auto& sc : *schemas) (void)reg->add(std::move(sc));
+      auto tf = compile_for(key, resolution{m.tier, model::interval{m.bucket_ns}}, reg, q.filter);
+      if (!tf.usable) {
+        p.warnings.push_back("resolution " + m.tier + " of class " + m.class_name +
+                             " cannot answer this filter: " + tf.why);
+      }
+      ti = tier_index.emplace(key, p.tiers.size()).first;
+      p.tiers.push_back(std::move(tf));
+      narrow.push_back(p.tiers.back().usable ? narrow_for(p.tiers.back()) : narrowing{});
+    }
+    const tier_filter& tf = p.tiers[ti->second];
+    if (!tf.usable) {
+      ++p.estimate.partitions_skipped;
+      continue;
+    }
+    const narrowing& n = narrow[ti->second];
+    if (n.probes && !part->may_contain(*n.probes)) {
+      ++p.estimate.partitions_skipped;
+      continue;
+    }
+    std::optional<std::vector<std::uint32_t>> allowed;
+    for (const auto* probes : {&n.probes, &n.types}) {
+      if (!*probes) continue;
+      auto found = part->lookup(**probes);
+      if (!found) return found.err();
+      if (!allowed) {
+        allowed = std::move(found.value());
+      } else {
+        std::vector<std::uint32_t> both;
+        std::set_intersection(allowed->begin(), allowed->end(), found->begin(), found->end(),
+                              std::back_inserter(both));
+        allowed = std::move(both);
+      }
+      p.estimate.uses_index = true;
+    }
+    if (allowed && allowed->empty()) {
+      ++p.estimate.partitions_skipped;
+      continue;
+    }
+    auto sums = part->summaries();
+    if (!sums) {
+      p.warnings.push_back(sums.err().message);
+      continue;
+    }
+    bool any = false;
+    for (const auto& b : *sums) {
+      if (b.max_ts < p.range.from.ns || b.min_ts >= p.range.to.ns) continue;
+      if (allowed && !std::binary_search(allowed->begin(), allowed->end(), b.number)) continue;
+      p.blocks.push_back(candidate{part, b.number, b.min_ts, b.max_ts, b.records, b.stored_bytes,
+                                   ti->second});
+      p.estimate.events_scanned += b.records;
+      p.estimate.bytes_read += b.stored_bytes;
+      any = true;
+    }
+    if (!any) ++p.estimate.partitions_skipped;
+    if (any && std::find(p.estimate.tiers.begin(), p.estimate.tiers.end(), m.tier) ==
+                   p.estimate.tiers.end()) {
+      p.estimate.tiers.push_back(m.tier);
+    }
+  }
+  if (q.sort == order::oldest_first) {
+    std::sort(p.blocks.begin(), p.blocks.end(),
+              [](const candidate& a, const candidate& b) { return a.min_ts < b.min_ts; });
+  } else {
+    std::sort(p.blocks.begin(), p.blocks.end(),
+              [](const candidate& a, const candidate& b) { return a.max_ts > b.max_ts; });
+  }
+  p.estimate.blocks = p.blocks.size();
+  p.estimate.plan = std::to_string(p.estimate.partitions) + " partitions (" +
+                    std::to_string(p.estimate.partitions_skipped) + " skipped), " +
+                    std::to_string(p.estimate.blocks) + " blocks, " +
+                    std::to_string(p.estimate.events_scanned) + " records, " +
+                    std::to_string(p.estimate.bytes_read) + " bytes to read" +
+                    (p.estimate.uses_index ? ", narrowed by index" : ", no index applies");
+  return p;
+}
+
+bool load_block(const candidate& c, std::string& stored, std::string& raw,
+                std::vector<std::string>& warnings) {
+  if (auto r = c.part->read_block(c.block, stored); !r) {
+    warnings.push_back(r.err().message);
+    return false;
+  }
+  std::string where = c.part->dir().string() + " block #" + std::to_string(c.block);
+  if (auto r = open_block(stored, where, raw); !r) {
+    warnings.push_back(r.err().message);
+    return false;
+  }
+  return true;
+}
+
+std::uint64_t weight_of(const model::event& e, const resolution& r) {
+  if (r.tier == "raw") return 1;
+  const auto* v = e.get("events");
+  if (v == nullptr) return 1;
+  if (const auto* c = v->get_if<std::uint64_t>()) return *c;
+  return 1;
+}
+
+}  // namespace coop::tm::detail

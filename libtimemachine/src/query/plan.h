@@ -1,0 +1,69 @@
+// Query planning: which blocks of which partitions can hold a match, found
+// from partition time ranges and summaries, the index (via the filter's
+// hints) and block summaries, without reading any block.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "coop/model/filter.h"
+#include "coop/tm/query.h"
+#include "partition/partition.h"
+
+namespace coop::tm::detail {
+
+struct store_impl;
+
+/// The filter as compiled for one resolution (raw, or a tier of a class:
+/// aggregate rows have their own schemas).
+struct tier_filter {
+  std::string key;  ///< class + "/" + tier, or "raw"
+  resolution res;
+  std::shared_ptr<const model::registry> types;
+  model::filter match;
+  bool usable = false;   ///< false: the filter does not apply at this resolution
+  std::string why;       ///< when not usable
+};
+
+/// A block that may hold matches.
+struct candidate {
+  std::shared_ptr<partition> part;
+  std::uint32_t block = 0;
+  std::int64_t min_ts = 0;
+  std::int64_t max_ts = 0;
+  std::uint32_t records = 0;
+  std::uint32_t stored_bytes = 0;
+  std::size_t tier = 0;  ///< index into plan::tiers
+};
+
+struct plan {
+  std::vector<tier_filter> tiers;
+  std::vector<candidate> blocks;  ///< sorted for the requested order
+  time_range range;               ///< the spec's range narrowed by the filter's ts bounds
+  model::timestamp now;
+  query_estimate estimate;
+  std::vector<std::string> warnings;
+};
+
+/// Plans `q` over the store's current partitions.
+/// Errors: the filter's compile errors (column), io from a partition.
+model::result<plan> make_plan(const store_impl& s, const query_spec& q);
+
+/// Scans one block: decodes its records, keeps those in the plan's range
+/// that the tier's filter matches, calling `on_match(event)` for each.
+/// Damaged blocks or records are reported into `warnings`.
+template <class F>
+void scan_block(const plan& p, const candidate& c, std::string& stored, std::string& raw,
+                model::event& scratch, std::vector<std::string>& warnings, F&& on_match);
+
+/// The raw events an event stands for: 1, or an aggregate row's `events`.
+std::uint64_t weight_of(const model::event& e, const resolution& r);
+
+/// Non-template part of scan_block: fills `raw` with the block's records.
+bool load_block(const candidate& c, std::string& stored, std::string& raw,
+                std::vector<std::string>& warnings);
+
+}  // namespace coop::tm::detail
+
+#include "query/scan.inl"

@@ -1,0 +1,273 @@
+// The ingest pipeline: append() applies the rules, encodes kept events into
+// the open block of their class and hands them to subscriptions; commit()
+// writes finished blocks into the class's open raw partition in one durable
+// LMDB transaction each, rolling over to a new partition when the time
+// window or the size limit is passed (docs/timemachine.md, "Ingest").
+#include <algorithm>
+
+#include "block/block.h"
+#include "block/endian.h"
+#include "index/hash.h"
+#include "store/store_impl.h"
+
+namespace coop::tm::detail {
+
+void append_record(std::string& payload, std::span<const std::byte> message) {
+  put_le32(payload, static_cast<std::uint32_t>(message.size()));
+  payload.append(reinterpret_cast<const char*>(message.data()), message.size());
+}
+
+namespace {
+
+std::int64_t floor_to(std::int64_t ts, std::int64_t span) {
+  if (span <= 0) return ts;
+  std::int64_t q = ts / span;
+  if (ts % span != 0 && ts < 0) --q;
+  return q * span;
+}
+
+}  // namespace
+
+void store_impl::rebuild_routing() {
+  class_of_type.clear();
+  for (const auto& c : rules.classes()) {
+    for (const auto& t : c.types) class_of_type[t] = c.name;
+  }
+  rules_project = std::any_of(rules.rules().begin(), rules.rules().end(),
+                              [](const rule& r) { return r.action == rule_action::project; });
+}
+
+void store_impl::finish_block(class_pending& cp) {
+  filling_block& ob = cp.current;
+  if (ob.records == 0) return;
+  block_in b;
+  b.stored = seal_block(ob.payload, ob.records, ob.min_ts, ob.max_ts, opts.compression_level);
+  b.records = ob.records;
+  b.weight = ob.records;
+  b.min_ts = ob.min_ts;
+  b.max_ts = ob.max_ts;
+  b.keys = std::move(ob.keys);
+  b.uid_hashes = std::move(ob.uids);
+  cp.blocks.push_back(std::move(b));
+  ob.payload.clear();
+  ob.records = 0;
+  ob.keys.clear();
+  ob.uids.clear();
+}
+
+model::result<ingest_receipt> store_impl::append(std::span<const model::event> events) {
+  if (opts.read_only) {
+    return model::error{model::errc::unsupported, opts.root.string() + ": store is read-only"};
+  }
+  // Every event is checked before anything is queued: a batch is stored
+  // whole or not at all.
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (!events[i].has_type()) {
+      return model::error{model::errc::invalid_argument,
+                          "event " + std::to_string(i) + " of the batch has no type"};
+    }
+    if (auto r = events[i].validate(); !r) {
+      return model::error{model::errc::invalid_argument,
+                          "event " + std::to_string(i) + " of the batch (" +
+                              events[i].type().name() + "): " + r.err().message};
+    }
+  }
+  for (const auto& e : events) {
+    const auto& s = e.type();
+    auto snap = types_snapshot();
+    auto known = snap->find(s.name(), s.version());
+    if (!known || !(*known == s)) {
+      if (auto r = learn(s); !r) return r.err();
+    }
+  }
+  std::lock_guard lock(ingest_mu);
+  ingest_receipt rc;
+  rc.batch = ++next_batch;
+  model::event scratch;
+  std::vector<std::string> keys;
+  for (const auto& original : events) {
+    ++appended;
+    const model::event* e = &original;
+    if (rules_project) {
+      scratch = original;
+      e = &scratch;
+    }
+    // The reducer only modifies events for projection rules, and those
+    // get a private copy above.
+    auto& mutable_e = const_cast<model::event&>(*e);  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+    if (reduce->apply(mutable_e) == reducer::verdict::drop) {
+      ++dropped;
+      ++rc.dropped;
+      continue;
+    }
+    auto bytes = enc.encode(*e);
+    if (!bytes) return bytes.err();  // validated above: only a bug gets here
+    auto it = class_of_type.find(e->type().name());
+    const std::string& cls = it == class_of_type.end() ? std::string("default") : it->second;
+    class_pending& cp = pending[cls];
+    filling_block& ob = cp.current;
+    if (ob.records == 0) {
+      ob.min_ts = ob.max_ts = e->ts.ns;
+    } else {
+      ob.min_ts = std::min(ob.min_ts, e->ts.ns);
+      ob.max_ts = std::max(ob.max_ts, e->ts.ns);
+    }
+    append_record(ob.payload, *bytes);
+    ++ob.records;
+    index_keys(*e, index, ob.keys);
+    if (!e->uid.empty()) ob.uids.push_back(stable_hash(e->uid));
+    const auto& sp = e->schema_ptr();
+    if (std::find(cp.schemas.begin(), cp.schemas.end(), sp) == cp.schemas.end()) {
+      cp.schemas.push_back(sp);
+    }
+    if (ob.records >= opts.block_events) finish_block(cp);
+    ++kept;
+    ++rc.accepted;
+    ++pending_events;
+    deliver(*e);
+  }
+  return rc;
+}
+
+model::result<std::shared_ptr<partition>> store_impl::open_partition_for(const std::string& cls,
+                                                                         std::int64_t ts) {
+  partition_meta m;
+  m.id = allocate_partition_id();
+  m.class_name = cls;
+  m.tier = "raw";
+  m.window_start = floor_to(ts, opts.partition_span.ns);
+  auto p = partition::create(parts_dir() / partition_dir_name(m.id), m, opts.partition_map_bytes);
+  if (!p) return p.err();
+  std::unique_lock lock(parts_mu);
+  parts.push_back(*p);
+  current[cls] = *p;
+  return p;
+}
+
+model::result<void> store_impl::write_class(const std::string& cls, class_pending& cp,
+                                            std::uint64_t batch) {
+  std::size_t i = 0;
+  while (i < cp.blocks.size()) {
+    std::shared_ptr<partition> target;
+    {
+      std::shared_lock lock(parts_mu);
+      auto it = current.find(cls);
+      if (it != current.end()) target = it->second;
+    }
+    const block_in& first = cp.blocks[i];
+    bool roll = false;
+    if (target) {
+      auto m = target->meta();
+      std::int64_t span = opts.partition_span.ns;
+      bool outside = first.min_ts >= m.window_start + span || first.max_ts < m.window_start - span;
+      roll = outside || target->file_bytes() >= opts.partition_max_bytes;
+      if (roll) {
+        if (auto r = target->seal(); !r) return r;
+        target.reset();
+      }
+    }
+    if (!target) {
+      auto p = open_partition_for(cls, first.min_ts);
+      if (!p) return p.err();
+      target = *p;
+    }
+    // The run of blocks that fit this partition's window.
+    auto m = target->meta();
+    std::size_t j = i;
+    while (j < cp.blocks.size() && cp.blocks[j].min_ts < m.window_start + opts.partition_span.ns &&
+           cp.blocks[j].max_ts >= m.window_start - opts.partition_span.ns) {
+      ++j;
+    }
+    if (j == i) j = i + 1;
+    std::vector<block_in> run(std::make_move_iterator(cp.blocks.begin() + static_cast<long>(i)),
+                              std::make_move_iterator(cp.blocks.begin() + static_cast<long>(j)));
+    auto r = target->write(run, batch, cp.schemas);
+    if (!r && r.err().code == model::errc::overloaded && target->meta().blocks > 0) {
+      // Map full: seal this partition and put the run in a fresh one.
+      if (auto s = target->seal(); !s) return s;
+      auto p = open_partition_for(cls, run.front().min_ts);
+      if (!p) return p.err();
+      r = (*p)->write(run, batch, cp.schemas);
+    }
+    if (!r) {
+      // Put the run back so a later commit retries it.
+      std::move(run.begin(), run.end(), cp.blocks.begin() + static_cast<long>(i));
+      cp.blocks.erase(cp.blocks.begin(), cp.blocks.begin() + static_cast<long>(i));
+      return r;
+    }
+    i = j;
+  }
+  cp.blocks.clear();
+  return {};
+}
+
+model::result<std::uint64_t> store_impl::commit() {
+  if (opts.read_only) return committed.load();
+  std::lock_guard commit_lock(commit_mu);
+  std::map<std::string, class_pending> work;
+  std::uint64_t batch = 0;
+  std::uint64_t events = 0;
+  {
+    std::lock_guard lock(ingest_mu);
+    for (auto& [cls, cp] : pending) finish_block(cp);
+    work.swap(pending);
+    batch = next_batch;
+    events = pending_events;
+    pending_events = 0;
+  }
+  model::result<void> failed;
+  for (auto& [cls, cp] : work) {
+    if (cp.blocks.empty()) continue;
+    if (auto r = write_class(cls, cp, batch); !r) {
+      failed = r;
+      break;
+    }
+  }
+  if (failed.ok()) {
+    // Batches whose events were all dropped still count as committed.
+    if (batch > committed.load()) (void)save_setting("last_batch", std::to_string(batch));
+    committed = std::max(committed.load(), batch);
+    return committed.load();
+  }
+  // Put back what was not written, ahead of anything appended since.
+  std::lock_guard lock(ingest_mu);
+  for (auto& [cls, cp] : work) {
+    if (cp.blocks.empty()) continue;
+    class_pending& dst = pending[cls];
+    dst.blocks.insert(dst.blocks.begin(), std::make_move_iterator(cp.blocks.begin()),
+                      std::make_move_iterator(cp.blocks.end()));
+    for (const auto& s : cp.schemas) {
+      if (std::find(dst.schemas.begin(), dst.schemas.end(), s) == dst.schemas.end()) {
+        dst.schemas.push_back(s);
+      }
+    }
+  }
+  pending_events += events;
+  return failed.err();
+}
+
+void store_impl::start_threads() {
+  if (opts.read_only || opts.commit_interval.ns <= 0) return;
+  committer = std::thread([this] {
+    std::unique_lock lock(bg_mu);
+    while (!stopping) {
+      bg_cv.wait_for(lock, std::chrono::nanoseconds(opts.commit_interval.ns));
+      if (stopping) break;
+      lock.unlock();
+      (void)commit();  // a failure stays pending and is retried next time
+      lock.lock();
+    }
+  });
+}
+
+void store_impl::stop_threads() {
+  {
+    std::lock_guard lock(bg_mu);
+    stopping = true;
+  }
+  bg_cv.notify_all();
+  if (committer.joinable()) committer.join();
+  if (expirer.joinable()) expirer.join();
+}
+
+}  // namespace coop::tm::detail

@@ -1,0 +1,146 @@
+// The state behind coop::tm::store: the partition catalogue, the ingest
+// pipeline (pending blocks per class), the committer and expiry threads,
+// subscriptions, pins and rules. Split over src/store/*.cc by concern.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "coop/model/codec.h"
+#include "coop/model/filter.h"
+#include "coop/tm/store.h"
+#include "index/keys.h"
+#include "lmdb/lmdb.h"
+#include "partition/partition.h"
+#include "rules/reducer.h"
+
+namespace coop::tm::detail {
+
+/// A block being filled by append(): length-prefixed event messages.
+struct filling_block {
+  std::string payload;
+  std::uint32_t records = 0;
+  std::int64_t min_ts = 0;
+  std::int64_t max_ts = 0;
+  std::vector<std::string> keys;
+  std::vector<std::uint64_t> uids;
+};
+
+/// What one storage class has pending for the next commit.
+struct class_pending {
+  std::vector<block_in> blocks;   // finished blocks, in append order
+  filling_block current;             // the block being filled
+  std::vector<std::shared_ptr<const model::schema>> schemas;  // types seen in pending blocks
+};
+
+struct subscription_state {
+  model::filter match;
+  std::optional<model::timestamp> expires;
+  std::size_t limit = 0;
+  mutable std::mutex mu;
+  std::condition_variable cv;
+  std::deque<model::event> queue;
+  std::uint64_t overflowed = 0;
+  std::atomic<bool> active{true};
+};
+
+struct store_impl {
+  store_options opts;
+  model::system_clock system_clock;
+  const model::clock* clock = nullptr;
+  index_config index;
+  lmdb::env meta_env;
+  MDB_dbi meta_db = 0;
+
+  // Types: an immutable snapshot replaced when a new type is learned.
+  mutable std::mutex types_mu;
+  std::shared_ptr<const model::registry> types;
+
+  // Partition catalogue.
+  mutable std::shared_mutex parts_mu;
+  std::vector<std::shared_ptr<partition>> parts;      // every live partition
+  std::map<std::string, std::shared_ptr<partition>> current;  // class -> open raw partition
+  std::uint64_t next_partition_id = 1;
+  std::vector<std::string> problems;
+
+  // Rules and pins.
+  mutable std::mutex rules_mu;
+  rule_set rules;
+  bool rules_project = false;
+  std::vector<pin> pin_list;
+  std::uint64_t next_pin_id = 1;
+
+  // Ingest (append side).
+  std::mutex ingest_mu;
+  std::unique_ptr<reducer> reduce;
+  model::encoder enc;
+  std::map<std::string, class_pending> pending;   // by class name
+  std::unordered_map<std::string, std::string> class_of_type;
+  std::uint64_t next_batch = 0;     // last batch number handed out
+  std::uint64_t pending_events = 0;
+  std::uint64_t appended = 0, kept = 0, dropped = 0;
+
+  // Commit side.
+  std::mutex commit_mu;
+  std::atomic<std::uint64_t> committed{0};
+
+  // Subscriptions.
+  std::mutex subs_mu;
+  std::vector<std::shared_ptr<subscription_state>> subs;
+
+  // Background threads.
+  std::mutex bg_mu;
+  std::condition_variable bg_cv;
+  bool stopping = false;
+  std::thread committer;
+  std::thread expirer;
+
+  [[nodiscard]] model::timestamp now() const { return clock->now(); }
+  [[nodiscard]] std::shared_ptr<const model::registry> types_snapshot() const {
+    std::lock_guard lock(types_mu);
+    return types;
+  }
+  /// Adds `s` to the types (copy-on-write) if its (name, version) is new.
+  model::result<void> learn(const model::schema& s);
+
+  // open.cc
+  model::result<void> load(bool create);
+  model::result<void> save_setting(std::string_view key, std::string_view value);
+  std::filesystem::path parts_dir() const { return opts.root / "parts"; }
+  std::uint64_t allocate_partition_id();
+
+  // ingest.cc
+  model::result<ingest_receipt> append(std::span<const model::event> events);
+  model::result<std::uint64_t> commit();
+  void finish_block(class_pending& cp);
+  model::result<void> write_class(const std::string& cls, class_pending& cp, std::uint64_t batch);
+  model::result<std::shared_ptr<partition>> open_partition_for(const std::string& cls,
+                                                               std::int64_t ts);
+  void start_threads();
+  void stop_threads();
+  void rebuild_routing();
+
+  // subscriptions.cc
+  void deliver(const model::event& e);
+
+  // stats/pins/rules
+  [[nodiscard]] std::vector<std::shared_ptr<partition>> snapshot() const {
+    std::shared_lock lock(parts_mu);
+    return parts;
+  }
+  void drop_partition(const std::shared_ptr<partition>& p);
+};
+
+/// Writes one length-prefixed message (u32 LE length, then the bytes).
+void append_record(std::string& payload, std::span<const std::byte> message);
+
+}  // namespace coop::tm::detail
