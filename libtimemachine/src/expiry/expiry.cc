@@ -336,20 +336,25 @@ model::result<expiry_report> store::expire(const std::atomic<bool>* stop) {
   };
   // Seal an open partition whose data is all older than its raw age, so
   // that it can expire although ingest of its class stopped.
-  // 1. By age.
-  for (const auto& p : x.candidates()) {
-    if (stopped()) {
-      rep.interrupted = true;
-      return rep;
+  // 1. By age, until nothing is due: a partition folded into a tier may
+  // already be past that tier's age too.
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const auto& p : x.candidates()) {
+      if (stopped()) {
+        rep.interrupted = true;
+        return rep;
+      }
+      auto m = p->meta();
+      auto tiers = x.rules.tiers_of(m.class_name);
+      std::size_t i = detail::expiry::tier_index(m, tiers);
+      const auto& until = tiers.tiers[i].until;
+      if (until.ns <= 0 || m.max_ts >= (x.now - until).ns) continue;
+      auto r = x.advance(p);
+      if (!r) return r.err();
+      account(*r);
+      changed |= r->done;
     }
-    auto m = p->meta();
-    auto tiers = x.rules.tiers_of(m.class_name);
-    std::size_t i = detail::expiry::tier_index(m, tiers);
-    const auto& until = tiers.tiers[i].until;
-    if (until.ns <= 0 || m.max_ts >= (x.now - until).ns) continue;
-    auto r = x.advance(p);
-    if (!r) return r.err();
-    account(*r);
   }
   // 2. By budget: per class, then global (lowest precedence first).
   std::vector<storage_class> classes = x.rules.classes();

@@ -50,7 +50,7 @@ class env {
   static result<env> open(const std::filesystem::path& dir, const options& opts);
 
   env() = default;
-  env(env&& o) noexcept : e_(o.e_) { o.e_ = nullptr; }
+  env(env&& o) noexcept : e_(o.e_), dir_(std::move(o.dir_)) { o.e_ = nullptr; }
   env& operator=(env&& o) noexcept;
   env(const env&) = delete;
   env& operator=(const env&) = delete;

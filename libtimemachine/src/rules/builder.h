@@ -22,11 +22,11 @@ struct rules_builder {
 
   const model::registry& types;
   std::vector<rule> rules;
-  std::vector<storage_class> classes;     ///< "default" last once pass 1 is done
-  std::vector<std::uint32_t> class_lines; ///< declaring line per class (0: implicit)
+  std::vector<storage_class> classes;      ///< "default" last once pass 1 is done
+  std::vector<std::uint32_t> class_lines;  ///< declaring line per class (0: implicit)
   std::vector<class_tiers> tiers;
   std::uint64_t packet_cutoff = 0;
-  std::uint32_t packet_cutoff_line = 0;   ///< 0 until a packet_cutoff line is read
+  std::uint32_t packet_cutoff_line = 0;  ///< 0 until a packet_cutoff line is read
   /// The event types of the default class: every type of the registry no
   /// other class names. Filled after the class lines are read.
   std::vector<std::string> default_types;

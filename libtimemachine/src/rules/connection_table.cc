@@ -64,7 +64,8 @@ void connection_table::push_front(std::uint32_t i) noexcept {
 
 std::uint64_t connection_table::add(std::uint64_t key, std::uint64_t bytes) {
   // Keep the load factor at or below one half.
-  if ((entries_.size() + 1) * 2 > index_.size()) rehash(std::max<std::size_t>(16, index_.size() * 2));
+  if ((entries_.size() + 1) * 2 > index_.size())
+    rehash(std::max<std::size_t>(16, index_.size() * 2));
   std::size_t slot = probe(key);
   if (index_[slot] != 0) {
     const std::uint32_t i = index_[slot] - 1;

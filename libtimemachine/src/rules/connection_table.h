@@ -15,7 +15,7 @@ namespace coop::tm::detail {
 class connection_table {
  public:
   /// A table holding at most `capacity` connections (at least 1, at most
-  /// 2^30). Memory grows with use, up to about 32 bytes per connection.
+  /// 2^30). Memory grows with use, up to about 40 bytes per connection.
   explicit connection_table(std::size_t capacity);
 
   /// Adds `bytes` to connection `key` (inserting it, and evicting the

@@ -117,9 +117,9 @@ result<void> parse_class(line_cursor& cur, rules_builder& b) {
                  : opt.text == "precedence" ? &seen_precedence
                                             : nullptr;
     if (seen == nullptr) {
-      return rules_error(errc::invalid_argument, cur.line(), opt.column,
-                         "unexpected " + quoted(opt.text) +
-                             " (expected types, budget or precedence)");
+      return rules_error(
+          errc::invalid_argument, cur.line(), opt.column,
+          "unexpected " + quoted(opt.text) + " (expected types, budget or precedence)");
     }
     if (*seen) {
       return rules_error(errc::invalid_argument, cur.line(), opt.column,
@@ -150,8 +150,7 @@ result<void> parse_class(line_cursor& cur, rules_builder& b) {
   }
   if (!is_default && c.types.empty()) {
     return rules_error(errc::invalid_argument, cur.line(), name.column,
-                       "class " + quoted(c.name) +
-                           " lists no event types (add 'types TYPE,...')");
+                       "class " + quoted(c.name) + " lists no event types (add 'types TYPE,...')");
   }
   b.classes.push_back(std::move(c));
   b.class_lines.push_back(cur.line());
@@ -161,9 +160,9 @@ result<void> parse_class(line_cursor& cur, rules_builder& b) {
 result<void> parse_packet_cutoff(const word& keyword, line_cursor& cur, rules_builder& b) {
   const std::size_t col = cur.column();
   if (b.packet_cutoff_line != 0) {
-    return rules_error(errc::invalid_argument, cur.line(), keyword.column,
-                       "packet_cutoff is already set on line " +
-                           std::to_string(b.packet_cutoff_line));
+    return rules_error(
+        errc::invalid_argument, cur.line(), keyword.column,
+        "packet_cutoff is already set on line " + std::to_string(b.packet_cutoff_line));
   }
   const word arg = cur.next();
   if (arg.text.empty()) {

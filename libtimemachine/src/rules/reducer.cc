@@ -34,8 +34,8 @@ const model::value* field_at(const model::event& e, std::size_t i) noexcept {
 
 // Hashes the endpoints in a canonical order, so both directions of a
 // connection give the same key; 0 if an endpoint is missing.
-std::uint64_t endpoint_key(const model::value* oh, const model::value* op,
-                           const model::value* rh, const model::value* rp) noexcept {
+std::uint64_t endpoint_key(const model::value* oh, const model::value* op, const model::value* rh,
+                           const model::value* rp) noexcept {
   if (oh == nullptr || op == nullptr || rh == nullptr || rp == nullptr) return 0;
   const auto* a_h = oh->get_if<model::address>();
   const auto* a_p = op->get_if<model::port>();
@@ -109,8 +109,7 @@ reducer::verdict reducer::apply(model::event& e) {
   return verdict::keep;
 }
 
-const reducer::projection& reducer::projection_for(std::size_t rule_index,
-                                                   const model::event& e) {
+const reducer::projection& reducer::projection_for(std::size_t rule_index, const model::event& e) {
   const model::schema* s = e.schema_ptr().get();
   for (const projection& p : projections_) {
     if (p.rule == rule_index && p.type.get() == s) return p;

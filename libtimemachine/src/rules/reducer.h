@@ -57,9 +57,9 @@ class reducer {
   struct rule_state {
     std::uint64_t matched = 0;
     std::uint64_t dropped = 0;
-    std::uint64_t seen = 0;          // sample: matching events so far
+    std::uint64_t seen = 0;  // sample: matching events so far
     std::int64_t window = std::numeric_limits<std::int64_t>::min();  // rate: current window
-    std::uint64_t in_window = 0;      // rate: events kept in it
+    std::uint64_t in_window = 0;                                     // rate: events kept in it
   };
   // Which fields a project rule keeps in events of one schema. Holds the
   // schema, so its address cannot be reused by another while cached.

@@ -17,7 +17,7 @@ namespace {
 std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 // Envelope fields every event has; a projection always keeps them.
-constexpr std::array<std::string_view, 6> envelope_fields = {"ts", "id", "uid",
+constexpr std::array<std::string_view, 6> envelope_fields = {"ts",   "id",     "uid",
                                                              "site", "sensor", "type"};
 
 // Compiles the filter that ends a rule line. Filter errors ("column N: ...",
@@ -68,9 +68,9 @@ result<void> parse_rate(const word& w, std::uint32_t line, rule& r) {
                                             " (expected N/s, N/m or N/h, as in 1000/s)");
   }
   if (*n == 0) {
-    return rules_error(errc::invalid_argument, line, w.column,
-                       "rate " + quoted(w.text) +
-                           " keeps nothing: use 'drop' to drop every matching event");
+    return rules_error(
+        errc::invalid_argument, line, w.column,
+        "rate " + quoted(w.text) + " keeps nothing: use 'drop' to drop every matching event");
   }
   r.per_second = *n;
   r.rate_window = model::interval::seconds(seconds);
@@ -122,12 +122,12 @@ result<void> check_projection(const std::vector<word>& fields, const model::filt
         list += (k == 0 ? "" : ", ") + matchable[k];
       }
       if (matchable.size() > 6) list += ", ...";
-      return rules_error(errc::not_found, line, w.column,
-                         "field " + quoted(w.text) +
-                             (matchable.empty()
-                                  ? std::string(" cannot be kept: the filter matches no event type")
-                                  : " is not in any event type the filter can match (" + list +
-                                        ")"));
+      return rules_error(
+          errc::not_found, line, w.column,
+          "field " + quoted(w.text) +
+              (matchable.empty()
+                   ? std::string(" cannot be kept: the filter matches no event type")
+                   : " is not in any event type the filter can match (" + list + ")"));
     }
     r.fields.emplace_back(w.text);
   }
@@ -137,8 +137,8 @@ result<void> check_projection(const std::vector<word>& fields, const model::filt
 }  // namespace
 
 bool is_rule_keyword(std::string_view keyword) noexcept {
-  return keyword == "drop" || keyword == "keep" || keyword == "sample" ||
-         keyword == "project" || keyword == "rate";
+  return keyword == "drop" || keyword == "keep" || keyword == "sample" || keyword == "project" ||
+         keyword == "rate";
 }
 
 result<void> parse_rule(const word& keyword, line_cursor& cur, rules_builder& b) {

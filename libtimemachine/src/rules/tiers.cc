@@ -87,6 +87,12 @@ result<void> check_fields(const tier_words& tw, const std::vector<std::string>& 
         return rules_error(errc::invalid_argument, line, w.column,
                            "field " + quoted(name) + " cannot be both a key and a sum");
       }
+      if (name == "events" || name == "first_seen" || name == "last_seen") {
+        return rules_error(errc::invalid_argument, line, w.column,
+                           "field " + quoted(name) +
+                               " is reserved: every aggregate row has events, first_seen and "
+                               "last_seen");
+      }
       bool found = false;
       for (const auto& type_name : class_types) {
         auto s = reg.find(type_name);
@@ -94,6 +100,13 @@ result<void> check_fields(const tier_words& tw, const std::vector<std::string>& 
         if (!i) continue;
         found = true;
         const model::type_kind k = (*s)[*i].ty.kind();
+        if (!is_sum && (k == model::type_kind::set || k == model::type_kind::table ||
+                        k == model::type_kind::vector || k == model::type_kind::record)) {
+          return rules_error(errc::invalid_argument, line, w.column,
+                             "cannot group by field " + quoted(name) + ": it is " +
+                                 (*s)[*i].ty.to_string() + " in " + type_name +
+                                 " (keys must be single values, not containers or records)");
+        }
         if (is_sum && k != model::type_kind::count && k != model::type_kind::integer &&
             k != model::type_kind::interval) {
           return rules_error(errc::invalid_argument, line, w.column,
@@ -111,10 +124,9 @@ result<void> check_fields(const tier_words& tw, const std::vector<std::string>& 
       }
       if (prev_aggregate && !contains(is_sum ? prev.sums : prev.keys, name)) {
         return rules_error(errc::invalid_argument, line, w.column,
-                           std::string(is_sum ? "sum " : "key ") + quoted(name) +
-                               " is not a " + (is_sum ? "sum" : "key") + " of the previous tier " +
-                               quoted(prev.name) +
-                               ", so this tier cannot be computed from it");
+                           std::string(is_sum ? "sum " : "key ") + quoted(name) + " is not a " +
+                               (is_sum ? "sum" : "key") + " of the previous tier " +
+                               quoted(prev.name) + ", so this tier cannot be computed from it");
       }
       out.push_back(name);
     }
@@ -143,9 +155,9 @@ result<void> parse_raw(const word& class_word, const word& name, line_cursor& cu
   }
   for (const auto& ct : b.tiers) {
     if (ct.class_name == class_word.text) {
-      return rules_error(errc::invalid_argument, cur.line(), name.column,
-                         "class " + quoted(class_word.text) +
-                             " already has tiers: 'raw' can only be its first");
+      return rules_error(
+          errc::invalid_argument, cur.line(), name.column,
+          "class " + quoted(class_word.text) + " already has tiers: 'raw' can only be its first");
     }
   }
   b.tiers.push_back(class_tiers{std::string(class_word.text), {std::move(t)}});
@@ -186,9 +198,9 @@ result<void> parse_tier(line_cursor& cur, rules_builder& b) {
   }
   for (const tier& t : ct->tiers) {
     if (t.name == name.text) {
-      return rules_error(errc::invalid_argument, cur.line(), name.column,
-                         "class " + quoted(class_word.text) + " already has a tier " +
-                             quoted(name.text));
+      return rules_error(
+          errc::invalid_argument, cur.line(), name.column,
+          "class " + quoted(class_word.text) + " already has a tier " + quoted(name.text));
     }
   }
   const tier& prev = ct->tiers.back();
@@ -202,10 +214,10 @@ result<void> parse_tier(line_cursor& cur, rules_builder& b) {
   if (auto r = read_options(cur, tw); !r) return r;
   const std::size_t end = cur.column();
   if (!tw.seen_every || !tw.seen_until) {
-    return rules_error(errc::invalid_argument, cur.line(), end,
-                       "tier " + quoted(name.text) + " needs " +
-                           (tw.seen_every ? "'until AGE' (or 'until forever')"
-                                          : "'every INTERVAL' (its bucket)"));
+    return rules_error(
+        errc::invalid_argument, cur.line(), end,
+        "tier " + quoted(name.text) + " needs " +
+            (tw.seen_every ? "'until AGE' (or 'until forever')" : "'every INTERVAL' (its bucket)"));
   }
   tier t;
   t.name = std::string(name.text);
