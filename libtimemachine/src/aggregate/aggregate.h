@@ -120,7 +120,8 @@ class aggregator {
   /// it is seen); invalid_argument when the event has no type, a key or sum
   /// value has the wrong kind, a row's `events`/`first_seen`/`last_seen` is
   /// unset, or the bucket start is out of range; overloaded when an int or
-  /// interval sum overflows. Messages name the type and field.
+  /// interval sum overflows or a 2^32th row would be needed. Messages name
+  /// the tier, the type and the field.
   model::result<void> add(const model::event& e);
 
   /// Number of rows accumulated so far.

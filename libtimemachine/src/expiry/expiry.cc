@@ -315,16 +315,22 @@ struct expiry {
 
 }  // namespace coop::tm::detail
 
-namespace coop::tm {
+namespace coop::tm::detail {
 
-model::result<expiry_report> store::expire(const std::atomic<bool>* stop) {
+model::result<expiry_report> store_impl::expire(const std::atomic<bool>* stop) {
   expiry_report rep;
-  if (impl_->opts.read_only) {
+  if (opts.read_only) {
     return model::error{model::errc::unsupported, "store is read-only: no expiry"};
   }
-  static std::mutex expiry_mu;  // TODO(design): per store; one pass at a time
   std::lock_guard one_pass(expiry_mu);
-  detail::expiry x{*impl_, pins(), rules(), impl_->now(), {}};
+  std::vector<pin> pins_now;
+  rule_set rules_now;
+  {
+    std::lock_guard lock(rules_mu);
+    pins_now = pin_list;
+    rules_now = rules;
+  }
+  detail::expiry x{*this, std::move(pins_now), std::move(rules_now), now(), {}};
   auto stopped = [&] { return stop != nullptr && stop->load(); };
   auto account = [&](const detail::step_result& r) {
     if (!r.done) return;
@@ -381,7 +387,7 @@ model::result<expiry_report> store::expire(const std::atomic<bool>* stop) {
       if (!progress) break;
     }
   }
-  while (over(nullptr, impl_->opts.disk_budget_bytes)) {
+  while (over(nullptr, opts.disk_budget_bytes)) {
     if (stopped()) {
       rep.interrupted = true;
       return rep;
@@ -401,6 +407,20 @@ model::result<expiry_report> store::expire(const std::atomic<bool>* stop) {
     if (!progress) break;
   }
   return rep;
+}
+
+model::result<void> store_impl::run_expiry() {
+  auto r = expire(&stop_expiry);
+  if (!r) return r.err();
+  return {};
+}
+
+}  // namespace coop::tm::detail
+
+namespace coop::tm {
+
+model::result<expiry_report> store::expire(const std::atomic<bool>* stop) {
+  return impl_->expire(stop);
 }
 
 }  // namespace coop::tm

@@ -15,6 +15,7 @@ error to_error(int rc, std::string_view what) {
       return {errc::overloaded, where + ": map full (the partition reached its size limit)"};
     case ENOSPC:
     case EDQUOT:
+    case EFBIG:  // RLIMIT_FSIZE or the file system's largest file
       return {errc::io, where + ": disk full (" + std::strerror(rc) + "); nothing was written"};
     case MDB_CORRUPTED:
     case MDB_PAGE_NOTFOUND:

@@ -39,18 +39,25 @@ model::result<std::shared_ptr<partition>> partition::create(const std::filesyste
   if (std::filesystem::exists(dir, ec)) {
     return model::error{model::errc::invalid_argument, dir.string() + ": partition already exists"};
   }
-  std::shared_ptr<partition> p(new partition());
-  auto e = lmdb::env::open(dir, {.map_size = map_bytes, .max_dbs = 8, .read_only = false,
-                                 .create = true});
-  if (!e) return e.err();
-  p->env_ = std::move(e.value());
-  p->meta_ = meta;
-  if (auto r = p->open_dbs(true); !r) return r.err();
-  auto t = lmdb::txn::begin(p->env_, true);
-  if (!t) return t.err();
-  if (auto r = t->put(p->info_, meta_key, encode_meta(meta)); !r) return r.err();
-  if (auto r = t->commit(); !r) return r.err();
-  return p;
+  // Built under a temporary name and renamed once its info record is
+  // durable: a crash never leaves a partition directory without one.
+  auto tmp = dir.parent_path() / (".tmp-" + dir.filename().string());
+  std::filesystem::remove_all(tmp, ec);
+  {
+    std::shared_ptr<partition> p(new partition());
+    auto e = lmdb::env::open(tmp, {.map_size = map_bytes, .max_dbs = 8, .read_only = false,
+                                   .create = true});
+    if (!e) return e.err();
+    p->env_ = std::move(e.value());
+    if (auto r = p->open_dbs(true); !r) return r.err();
+    auto t = lmdb::txn::begin(p->env_, true);
+    if (!t) return t.err();
+    if (auto r = t->put(p->info_, meta_key, encode_meta(meta)); !r) return r.err();
+    if (auto r = t->commit(); !r) return r.err();
+  }
+  std::filesystem::rename(tmp, dir, ec);
+  if (ec) return model::error{model::errc::io, dir.string() + ": cannot create: " + ec.message()};
+  return open(dir, map_bytes, false);
 }
 
 model::result<std::shared_ptr<partition>> partition::open(const std::filesystem::path& dir,

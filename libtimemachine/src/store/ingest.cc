@@ -147,6 +147,9 @@ model::result<std::shared_ptr<partition>> store_impl::open_partition_for(const s
 model::result<void> store_impl::write_class(const std::string& cls, class_pending& cp,
                                             std::uint64_t batch) {
   std::size_t i = 0;
+  // Longest run written in one transaction; halved when a run does not
+  // fit even an empty partition's map.
+  std::size_t max_run = cp.blocks.size();
   while (i < cp.blocks.size()) {
     std::shared_ptr<partition> target;
     {
@@ -179,6 +182,7 @@ model::result<void> store_impl::write_class(const std::string& cls, class_pendin
       ++j;
     }
     if (j == i) j = i + 1;
+    j = std::min(j, i + std::max<std::size_t>(1, max_run));
     std::vector<block_in> run(std::make_move_iterator(cp.blocks.begin() + static_cast<long>(i)),
                               std::make_move_iterator(cp.blocks.begin() + static_cast<long>(j)));
     auto r = target->write(run, batch, cp.schemas);
@@ -187,7 +191,14 @@ model::result<void> store_impl::write_class(const std::string& cls, class_pendin
       if (auto s = target->seal(); !s) return s;
       auto p = open_partition_for(cls, run.front().min_ts);
       if (!p) return p.err();
-      r = (*p)->write(run, batch, cp.schemas);
+      target = *p;
+      r = target->write(run, batch, cp.schemas);
+    }
+    if (!r && r.err().code == model::errc::overloaded && run.size() > 1) {
+      // Too big for one partition: put it back and write it in halves.
+      std::move(run.begin(), run.end(), cp.blocks.begin() + static_cast<long>(i));
+      max_run = run.size() / 2;
+      continue;
     }
     if (!r) {
       // Put the run back so a later commit retries it.
@@ -247,7 +258,23 @@ model::result<std::uint64_t> store_impl::commit() {
 }
 
 void store_impl::start_threads() {
-  if (opts.read_only || opts.commit_interval.ns <= 0) return;
+  if (opts.read_only) return;
+  if (opts.expiry_interval.ns > 0) {
+    expirer = std::thread([this] {
+      std::unique_lock lock(bg_mu);
+      while (!stopping) {
+        bg_cv.wait_for(lock, std::chrono::nanoseconds(opts.expiry_interval.ns));
+        if (stopping) break;
+        lock.unlock();
+        if (auto r = run_expiry(); !r) {
+          std::unique_lock parts_lock(parts_mu);
+          problems.push_back("background expiry: " + r.err().message);
+        }
+        lock.lock();
+      }
+    });
+  }
+  if (opts.commit_interval.ns <= 0) return;
   committer = std::thread([this] {
     std::unique_lock lock(bg_mu);
     while (!stopping) {
@@ -264,6 +291,7 @@ void store_impl::stop_threads() {
   {
     std::lock_guard lock(bg_mu);
     stopping = true;
+    stop_expiry = true;
   }
   bg_cv.notify_all();
   if (committer.joinable()) committer.join();

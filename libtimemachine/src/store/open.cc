@@ -35,10 +35,11 @@ model::result<void> check_format_file(const std::filesystem::path& root) {
   std::string magic, word;
   std::uint32_t version = 0;
   std::getline(in, magic);
-  in >> word >> version;
-  if (magic != format_magic || word != "format") {
+  bool parsed = static_cast<bool>(in >> word >> version);
+  if (magic != format_magic || word != "format" || !parsed) {
     return model::error{model::errc::corruption,
-                        path.string() + ": not a time machine FORMAT file (first line '" + magic +
+                        path.string() + ": damaged or not a time machine FORMAT file (expected '" +
+                            std::string(format_magic) + "' then 'format N', found '" + magic +
                             "')"};
   }
   if (version != format_version) {
@@ -153,6 +154,11 @@ model::result<void> store_impl::load(bool create) {
   std::vector<std::shared_ptr<partition>> found;
   for (const auto& entry : std::filesystem::directory_iterator(parts_dir(), ec)) {
     if (!entry.is_directory()) continue;
+    if (entry.path().filename().string().starts_with(".tmp-")) {
+      // A partition whose creation a crash interrupted: it holds nothing.
+      if (!opts.read_only) std::filesystem::remove_all(entry.path(), ec);
+      continue;
+    }
     auto p = partition::open(entry.path(), opts.partition_map_bytes, opts.read_only);
     if (!p) {
       problems.push_back(p.err().message);

@@ -93,6 +93,9 @@ struct store_impl {
   std::mutex commit_mu;
   std::atomic<std::uint64_t> committed{0};
 
+  // Expiry: one pass at a time.
+  std::mutex expiry_mu;
+
   // Subscriptions.
   std::mutex subs_mu;
   std::vector<std::shared_ptr<subscription_state>> subs;
@@ -128,6 +131,11 @@ struct store_impl {
   void start_threads();
   void stop_threads();
   void rebuild_routing();
+  /// One expiry pass (expiry.cc); `stop` may interrupt it.
+  model::result<expiry_report> expire(const std::atomic<bool>* stop);
+  /// One pass that stops when the store is closing.
+  model::result<void> run_expiry();
+  std::atomic<bool> stop_expiry{false};
 
   // subscriptions.cc
   void deliver(const model::event& e);
