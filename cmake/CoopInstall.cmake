@@ -13,15 +13,16 @@ set(COOP_INSTALL_PKGCONFIGDIR ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
 # Components: the export name of each library target (its CMake target is
 # coop::<component>, its pkg-config module coop-<component>).
-set(COOP_COMPONENTS eventmodel)
+set(COOP_COMPONENTS eventmodel timemachine)
 
-install(TARGETS eventmodel
+install(TARGETS eventmodel timemachine
   EXPORT CoopTargets
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/libevent-model/include/coop
+                  ${PROJECT_SOURCE_DIR}/libtimemachine/include/coop
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
   FILES_MATCHING PATTERN "*.h")
 
@@ -36,11 +37,15 @@ if(_coop_type STREQUAL "STATIC_LIBRARY")
   set(COOP_STATIC ON)
   set(COOP_PC_CFLAGS " -DCOOP_MODEL_STATIC")
   set(COOP_PC_REQUIRES_PRIVATE "Requires.private: capnp kj libcrypto re2")
+  set(COOP_TM_PC_CFLAGS " -DCOOP_TM_STATIC")
+  set(COOP_TM_PC_REQUIRES_PRIVATE "Requires.private: lmdb libzstd zlib")
   set(COOP_PC_LIBS_PRIVATE "Libs.private: -lstdc++ -lpthread")
 else()
   set(COOP_STATIC OFF)
   set(COOP_PC_CFLAGS "")
   set(COOP_PC_REQUIRES_PRIVATE "")
+  set(COOP_TM_PC_CFLAGS "")
+  set(COOP_TM_PC_REQUIRES_PRIVATE "")
   set(COOP_PC_LIBS_PRIVATE "")
 endif()
 unset(_coop_type)
@@ -68,5 +73,8 @@ else()
 endif()
 configure_file(${PROJECT_SOURCE_DIR}/cmake/coop-eventmodel.pc.in
   ${PROJECT_BINARY_DIR}/pkgconfig/coop-eventmodel.pc @ONLY)
+configure_file(${PROJECT_SOURCE_DIR}/cmake/coop-timemachine.pc.in
+  ${PROJECT_BINARY_DIR}/pkgconfig/coop-timemachine.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/pkgconfig/coop-eventmodel.pc
+              ${PROJECT_BINARY_DIR}/pkgconfig/coop-timemachine.pc
   DESTINATION ${COOP_INSTALL_PKGCONFIGDIR})

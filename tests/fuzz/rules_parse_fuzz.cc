@@ -1,4 +1,4 @@
-// Fuzz target of the time machine's rules text (coop::coop::tm::rule_set::parse):
+// Fuzz target of the time machine's rules text (coop::tm::rule_set::parse):
 // parses arbitrary bytes against the standard catalogue. An error must start
 // `rules:LINE:COL: ` with a position inside the text; a success must hold a
 // consistent set (the default class last, compiled filters, every tier
@@ -65,7 +65,8 @@ void check_set(const coop::tm::rule_set& r) {
   for (const auto& rule : r.rules()) {
     if (!rule.match.valid() || rule.line == 0) std::abort();
     if (rule.action == coop::tm::rule_action::sample && rule.every == 0) std::abort();
-    if (rule.action == coop::tm::rule_action::rate && (rule.per_second == 0 || rule.rate_window.ns <= 0))
+    if (rule.action == coop::tm::rule_action::rate &&
+        (rule.per_second == 0 || rule.rate_window.ns <= 0))
       std::abort();
   }
   for (const auto& c : r.classes()) {
@@ -101,8 +102,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto again = coop::tm::rule_set::parse(r->text(), catalogue());
   if (!again || again->rules().size() != r->rules().size() ||
       again->classes().size() != r->classes().size() ||
-      again->tiers().size() != r->tiers().size() ||
-      again->packet_cutoff() != r->packet_cutoff()) {
+      again->tiers().size() != r->tiers().size() || again->packet_cutoff() != r->packet_cutoff()) {
     std::abort();
   }
   return 0;

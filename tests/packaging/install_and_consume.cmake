@@ -40,7 +40,8 @@ step("install the build tree into ${prefix}"
      ${CMAKE_COMMAND} --install ${COOP_BUILD_DIR} --prefix ${prefix})
 foreach(f include/coop/model/event.h ${COOP_LIBDIR}/cmake/Coop/CoopConfig.cmake
           ${COOP_LIBDIR}/cmake/Coop/CoopConfigVersion.cmake
-          ${COOP_LIBDIR}/pkgconfig/coop-eventmodel.pc)
+          ${COOP_LIBDIR}/pkgconfig/coop-eventmodel.pc include/coop/tm/store.h
+          ${COOP_LIBDIR}/pkgconfig/coop-timemachine.pc)
   if(NOT EXISTS ${prefix}/${f})
     message(FATAL_ERROR "packaging: ${f} was not installed")
   endif()
@@ -49,18 +50,21 @@ endforeach()
 # Symbols are hidden by default: the shared library must not export the
 # dependencies it links privately (Cap'n Proto, KJ, RE2).
 if(NOT COOP_STATIC AND COOP_NM)
-  file(GLOB solib ${libdir}/libcoop-eventmodel.so.*.*.*)
-  execute_process(COMMAND ${COOP_NM} -D -C --defined-only ${solib}
-                  RESULT_VARIABLE rc OUTPUT_VARIABLE syms ERROR_VARIABLE err)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "packaging: nm ${solib} failed:\n${err}")
-  endif()
-  string(REGEX MATCHALL "[^\n]* (kj|capnp|re2)::[^\n]*" leaked "${syms}")
-  if(leaked)
-    list(JOIN leaked "\n" leaked)
-    message(FATAL_ERROR "packaging: libcoop-eventmodel exports third-party symbols:\n${leaked}")
-  endif()
-  message(STATUS "packaging: no third-party symbol exported by ${solib}")
+  foreach(lib eventmodel timemachine)
+    file(GLOB solib ${libdir}/libcoop-${lib}.so.*.*.*)
+    execute_process(COMMAND ${COOP_NM} -D -C --defined-only ${solib}
+                    RESULT_VARIABLE rc OUTPUT_VARIABLE syms ERROR_VARIABLE err)
+    if(NOT rc EQUAL 0)
+      message(FATAL_ERROR "packaging: nm ${solib} failed:\n${err}")
+    endif()
+    string(REGEX MATCHALL "[^\n]* ((kj|capnp|re2)::|mdb_|ZSTD_|coop::tm::detail::)[^\n]*" leaked
+           "${syms}")
+    if(leaked)
+      list(JOIN leaked "\n" leaked)
+      message(FATAL_ERROR "packaging: libcoop-${lib} exports private symbols:\n${leaked}")
+    endif()
+    message(STATUS "packaging: no private or third-party symbol exported by ${solib}")
+  endforeach()
 endif()
 
 # Only the installed tree may be found: no package registry, no build tree.
@@ -89,10 +93,10 @@ if(COOP_STATIC)
   list(APPEND pkg_args --static)
 endif()
 execute_process(
-  COMMAND ${CMAKE_COMMAND} -E env ${pkg_env} ${COOP_PKG_CONFIG} ${pkg_args} coop-eventmodel
+  COMMAND ${CMAKE_COMMAND} -E env ${pkg_env} ${COOP_PKG_CONFIG} ${pkg_args} coop-timemachine
   RESULT_VARIABLE rc OUTPUT_VARIABLE flags ERROR_VARIABLE err OUTPUT_STRIP_TRAILING_WHITESPACE)
 if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "packaging: pkg-config coop-eventmodel failed:\n${err}")
+  message(FATAL_ERROR "packaging: pkg-config coop-timemachine failed:\n${err}")
 endif()
 message(STATUS "packaging: pkg-config gives: ${flags}")
 separate_arguments(flags UNIX_COMMAND "${flags}")

@@ -1,5 +1,6 @@
-// A consumer of the installed libevent-model: defines a schema, registers it,
-// fills an event through the public API and checks what a user relies on.
+// A consumer of the installed libevent-model and libtimemachine: defines a
+// schema, registers it, fills an event through the public API, stores it in
+// a time machine in a temporary directory and finds it again.
 // Exits non-zero, saying what went wrong, if anything differs.
 #include <coop/model/address.h>
 #include <coop/model/event.h>
@@ -8,8 +9,12 @@
 #include <coop/model/type.h>
 #include <coop/model/value.h>
 
+#include <coop/tm/store.h>
+
 #include <cstdio>
+#include <filesystem>
 #include <string>
+#include <unistd.h>
 
 namespace cm = coop::model;
 
@@ -55,6 +60,26 @@ int main() {
   auto wrong = e.set("no_such_field", cm::value(1));
   check(!wrong.ok() && wrong.err().code == cm::errc::not_found,
         "setting an unknown field is not_found");
+
+  // The time machine: store the event, find it by host.
+  auto dir = std::filesystem::temp_directory_path() /
+             ("coop-consumer-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  {
+    coop::tm::store_options opts;
+    opts.root = dir;
+    opts.commit_interval = {};
+    auto tm = coop::tm::store::create(opts, types);
+    check(tm.ok(), "store::create in a temporary directory");
+    if (!tm) return 1;
+    check(tm->append(std::span(&e, 1)).ok(), "store::append");
+    check(tm->commit().ok() && tm->committed() == 1, "store::commit makes batch 1 durable");
+    coop::tm::query_spec q;
+    q.filter = "orig_h == 192.0.2.7";
+    auto n = tm->count(q);
+    check(n.ok() && n->events == 1, "the stored event is found by host");
+  }
+  std::filesystem::remove_all(dir);
 
   if (failures != 0) return 1;
   std::printf("consumer: ok (%s v%u, %zu fields, resp_p=%s)\n", e.type().name().c_str(),
