@@ -143,6 +143,23 @@ TEST_CASE("pcap: written packets read back byte for byte, with nanosecond timest
   CHECK(fs::file_size(dir / "out.pcap") == 24 + 3 * 16 + 60 + 1 + 1514);
 }
 
+TEST_CASE("pcap: the file is classic pcap 2.4, little-endian, nanosecond magic") {
+  const auto reg = catalogue_registry();
+  temp_dir dir;
+  auto n = coop::tm::write_pcap(
+      std::vector<event>{packet(reg, 1'000'000'002, 228, "ab", 0x0102, 1)}, dir / "one.pcap", 65535);
+  REQUIRE(n.ok());
+  auto bytes = coop::tm::testing::read_file(dir / "one.pcap");
+  REQUIRE(bytes.ok());
+  const std::string expected(
+      "\x4d\x3c\xb2\xa1" "\x02\x00\x04\x00" "\x00\x00\x00\x00" "\x00\x00\x00\x00"
+      "\xff\xff\x00\x00" "\xe4\x00\x00\x00"                        // snaplen, LINKTYPE_IPV4
+      "\x01\x00\x00\x00" "\x02\x00\x00\x00"                        // 1 s, 2 ns
+      "\x02\x00\x00\x00" "\x02\x01\x00\x00" "ab",                  // incl_len, orig_len, data
+      24 + 16 + 2);
+  CHECK(*bytes == expected);
+}
+
 TEST_CASE("pcap: data longer than the snaplen is cut and the record says so") {
   const auto reg = catalogue_registry();
   temp_dir dir;

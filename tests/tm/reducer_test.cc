@@ -86,11 +86,11 @@ TEST_CASE("without rules every event is kept and nothing is modified") {
   CHECK(r.rules().classes().size() == 1);
 }
 
-TEST_CASE("the first matching rule decides; unmatched events are kept") {
-  reducer r(rules(
-      "keep type == dns_request && query == \"keep.me\"\n"
-      "drop type == dns_request\n"
-      "drop type == notice\n"));
+TEST_CASE("the first matching rule decides and unmatched events are kept") {
+  reducer r(
+      rules("keep type == dns_request && query == \"keep.me\"\n"
+            "drop type == dns_request\n"
+            "drop type == notice\n"));
   CHECK(kept(r, dns_request("keep.me")));
   CHECK_FALSE(kept(r, dns_request("other.org")));
   CHECK_FALSE(kept(r, dns_request("third.org")));
@@ -173,10 +173,10 @@ TEST_CASE("rate caps per minute and per hour use windows of that length") {
 
 TEST_CASE("rate windows before the epoch are aligned too") {
   reducer r(rules("rate 1/s type == dns_request\n"));
-  CHECK(kept(r, dns_request("x", -sec - 1)));     // window -2
-  CHECK(kept(r, dns_request("x", -sec + 1)));     // window -1
-  CHECK_FALSE(kept(r, dns_request("x", -1)));     // still window -1
-  CHECK(kept(r, dns_request("x", 0)));            // window 0
+  CHECK(kept(r, dns_request("x", -sec - 1)));  // window -2
+  CHECK(kept(r, dns_request("x", -sec + 1)));  // window -1
+  CHECK_FALSE(kept(r, dns_request("x", -1)));  // still window -1
+  CHECK(kept(r, dns_request("x", 0)));         // window 0
 }
 
 TEST_CASE("project unsets unlisted optional fields and keeps required ones and the envelope") {
@@ -295,8 +295,8 @@ TEST_CASE("packet cut-off: rules run first and a packet a rule drops counts no b
 
 TEST_CASE("packet cut-off: the connection table is bounded and evicts the least recently used") {
   reducer r(rules("packet_cutoff 100\n"), 2);
-  CHECK(kept(r, packet("10.0.0.1", 1, "10.0.0.9", 80, 100)));  // A: at the limit
-  CHECK(kept(r, packet("10.0.0.2", 1, "10.0.0.9", 80, 100)));  // B: at the limit
+  CHECK(kept(r, packet("10.0.0.1", 1, "10.0.0.9", 80, 100)));      // A: at the limit
+  CHECK(kept(r, packet("10.0.0.2", 1, "10.0.0.9", 80, 100)));      // B: at the limit
   CHECK_FALSE(kept(r, packet("10.0.0.1", 1, "10.0.0.9", 80, 1)));  // A used: B is now LRU
   CHECK(r.connection_evictions() == 0);
   CHECK(kept(r, packet("10.0.0.3", 1, "10.0.0.9", 80, 100)));  // C evicts B

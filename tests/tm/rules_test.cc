@@ -95,8 +95,8 @@ TEST_CASE("the documented example parses into classes, rules, cut-off and tiers"
   REQUIRE(r.classes().size() == 3);
   const auto& conns = r.classes()[0];
   CHECK(conns.name == "connections");
-  CHECK(conns.types == std::vector<std::string>{"connection_attempt", "connection_established",
-                                                "connection_end"});
+  CHECK(conns.types ==
+        std::vector<std::string>{"connection_attempt", "connection_established", "connection_end"});
   CHECK(conns.budget_bytes == 20ULL << 30);
   CHECK(conns.precedence == 10);
   CHECK(r.classes()[1].name == "packets");
@@ -173,15 +173,15 @@ TEST_CASE("the default class is appended last, or moved last when declared earli
   CHECK(b.classes()[1].precedence == -3);
 }
 
-TEST_CASE("sizes take decimal and binary units; intervals take years") {
+TEST_CASE("sizes take decimal and binary units, intervals take years") {
   struct sc {
     const char* text;
     std::uint64_t bytes;
   };
-  for (const sc& c : {sc{"0", 0}, sc{"512", 512}, sc{"512B", 512}, sc{"2KB", 2000},
-                      sc{"3MB", 3000'000}, sc{"1GB", 1000'000'000}, sc{"1TB", 1000'000'000'000},
-                      sc{"2KiB", 2048}, sc{"3MiB", 3ULL << 20}, sc{"4GiB", 4ULL << 30},
-                      sc{"5TiB", 5ULL << 40}}) {
+  for (const sc& c :
+       {sc{"0", 0}, sc{"512", 512}, sc{"512B", 512}, sc{"2KB", 2000}, sc{"3MB", 3000'000},
+        sc{"1GB", 1000'000'000}, sc{"1TB", 1000'000'000'000}, sc{"2KiB", 2048},
+        sc{"3MiB", 3ULL << 20}, sc{"4GiB", 4ULL << 30}, sc{"5TiB", 5ULL << 40}}) {
     CAPTURE(c.text);
     CHECK(parse_ok(std::string("packet_cutoff ") + c.text).packet_cutoff() == c.bytes);
   }
@@ -199,7 +199,7 @@ TEST_CASE("sizes take decimal and binary units; intervals take years") {
   CHECK(t.tiers[3].until.ns == 0);
 }
 
-TEST_CASE("rates per second, minute and hour; sample 1; project with spaces after commas") {
+TEST_CASE("rates per second, minute and hour, sample 1, project with spaces after commas") {
   const rule_set r = parse_ok(
       "rate 5/m type == ssh_login\n"
       "rate 7/h type == notice\n"
@@ -230,7 +230,7 @@ TEST_CASE("a # inside a string or a regular expression does not start a comment"
   CHECK(r.rules()[4].match.text() == "resp_p == 22/tcp");
 }
 
-TEST_CASE("CRLF line ends and tabs are accepted; line numbers count every line") {
+TEST_CASE("CRLF line ends and tabs are accepted and line numbers count every line") {
   const rule_set r = parse_ok("# c\r\n\r\n\tdrop\ttype == notice\r\nkeep type == sighting\r\n");
   REQUIRE(r.rules().size() == 2);
   CHECK(r.rules()[0].line == 3);
@@ -289,8 +289,7 @@ TEST_CASE("class errors give line, column and what was wrong") {
         "KB, MB, GB, TB, KiB, MiB, GiB or TiB, as in 20GiB)");
   CHECK(message_of("class a types notice budget 20000000TiB") ==
         "rules:1:29: size '20000000TiB' is too large");
-  CHECK(message_of("class a types notice budget") ==
-        "rules:1:28: expected a value after 'budget'");
+  CHECK(message_of("class a types notice budget") == "rules:1:28: expected a value after 'budget'");
   CHECK(message_of("class a types notice precedence high") ==
         "rules:1:33: invalid precedence 'high' (expected an integer)");
   CHECK(message_of("class a types notice budget 1GB budget 2GB") ==
@@ -336,9 +335,11 @@ TEST_CASE("rule errors: missing filter, bad counts, bad rates, projections, filt
   // Filter errors are re-based from the filter's column onto the line.
   CHECK(message_of("\ndrop    type == dns_reply && qtype_name = \"PTR\"") ==
         "rules:2:41: unexpected '='; did you mean '=='?");
-  CHECK(message_of("drop qtype_nme == \"PTR\"").rfind("rules:1:6: unknown field 'qtype_nme', did you mean 'qtype_name'?", 0) == 0);
+  CHECK(message_of("drop qtype_nme == \"PTR\"")
+            .rfind("rules:1:6: unknown field 'qtype_nme', did you mean 'qtype_name'?", 0) == 0);
   CHECK(parse_error("drop qtype_nme == \"PTR\"").code == model::errc::not_found);
-  CHECK(message_of("drop type == conection_end").rfind("rules:1:14: unknown event type 'conection_end'", 0) == 0);
+  CHECK(message_of("drop type == conection_end")
+            .rfind("rules:1:14: unknown event type 'conection_end'", 0) == 0);
   CHECK(message_of("drop resp_p == 22/tcp &&") ==
         "rules:1:25: expected a field name, '(' or '!', found end of input");
   // Trailing garbage after a filter is a filter syntax error.
@@ -351,7 +352,8 @@ TEST_CASE("rule errors: missing filter, bad counts, bad rates, projections, filt
 TEST_CASE("packet_cutoff and unknown statement errors") {
   CHECK(message_of("packet_cutoff 15KiB\npacket_cutoff 20KiB") ==
         "rules:2:1: packet_cutoff is already set on line 1");
-  CHECK(message_of("packet_cutoff") == "rules:1:14: expected a size after packet_cutoff (e.g. 15KiB)");
+  CHECK(message_of("packet_cutoff") ==
+        "rules:1:14: expected a size after packet_cutoff (e.g. 15KiB)");
   CHECK(message_of("packet_cutoff 15 KiB") ==
         "rules:1:18: unexpected 'KiB' after the cut-off size");
   CHECK(message_of("packet_cutoff -1") ==
@@ -405,9 +407,8 @@ TEST_CASE("tier errors: unknown class, chain order, ages, buckets, keys and sums
         "rules:3:30: 'until 5d' must be later than the previous tier's ('raw' until 7d)");
   CHECK(message_of(conns + "tier c raw 7d\ntier c hourly every 1h until 7d") ==
         "rules:3:30: 'until 7d' must be later than the previous tier's ('raw' until 7d)");
-  CHECK(message_of(conns +
-                   "tier c raw 7d\ntier c hourly every 1h until 90d\n"
-                   "tier c daily every 90m until 1y") ==
+  CHECK(message_of(conns + "tier c raw 7d\ntier c hourly every 1h until 90d\n"
+                           "tier c daily every 90m until 1y") ==
         "rules:4:20: bucket 90m is not a multiple of the previous tier's bucket ('hourly' every "
         "1h)");
   CHECK(message_of(conns + "tier c raw 7d\ntier c hourly every 1h until 90d\n"
@@ -420,16 +421,19 @@ TEST_CASE("tier errors: unknown class, chain order, ages, buckets, keys and sums
   CHECK(message_of(conns + "tier c raw 7d\ntier c hourly every 1h until 90d sum conn_state") ==
         "rules:3:38: cannot sum field 'conn_state': it is string in connection_end (sums need "
         "count, int or interval)");
-  CHECK(message_of(conns + "tier c raw 7d\ntier c hourly every 1h until 90d key orig_h sum orig_h") ==
-        "rules:3:49: field 'orig_h' cannot be both a key and a sum");
+  CHECK(
+      message_of(conns + "tier c raw 7d\ntier c hourly every 1h until 90d key orig_h sum orig_h") ==
+      "rules:3:49: field 'orig_h' cannot be both a key and a sum");
   CHECK(message_of(conns + "tier c raw 7d\ntier c hourly every 1h until 90d key orig_h,orig_h") ==
         "rules:3:45: field 'orig_h' is listed twice");
-  CHECK(message_of(conns + "tier c raw 7d\ntier c hourly every 1h until 90d key orig_h sum orig_bytes\n"
-                           "tier c daily every 1d until 1y key resp_h") ==
+  CHECK(message_of(conns +
+                   "tier c raw 7d\ntier c hourly every 1h until 90d key orig_h sum orig_bytes\n"
+                   "tier c daily every 1d until 1y key resp_h") ==
         "rules:4:36: key 'resp_h' is not a key of the previous tier 'hourly', so this tier cannot "
         "be computed from it");
-  CHECK(message_of(conns + "tier c raw 7d\ntier c hourly every 1h until 90d key orig_h sum orig_bytes\n"
-                           "tier c daily every 1d until 1y key orig_h sum orig_bytes,resp_bytes") ==
+  CHECK(message_of(conns +
+                   "tier c raw 7d\ntier c hourly every 1h until 90d key orig_h sum orig_bytes\n"
+                   "tier c daily every 1d until 1y key orig_h sum orig_bytes,resp_bytes") ==
         "rules:4:58: sum 'resp_bytes' is not a sum of the previous tier 'hourly', so this tier "
         "cannot be computed from it");
   CHECK(message_of(conns + "tier c raw 7d\ntier c hourly every 1h until forever\n"
@@ -447,6 +451,17 @@ TEST_CASE("a rules text over 16 MiB is refused before it is read") {
   const model::error e = parse_error(huge);
   CHECK(e.code == model::errc::overloaded);
   CHECK(e.message == "rules:1:1: the rules text is 16777217 bytes, more than the limit of 16 MiB");
+}
+
+TEST_CASE("tier keys must be single values and may not use the aggregate rows' own names") {
+  CHECK(message_of("class c types connection_end\ntier c raw 7d\n"
+                   "tier c hourly every 1h until 90d key tunnel_parents") ==
+        "rules:3:38: cannot group by field 'tunnel_parents': it is set[string] in connection_end "
+        "(keys must be single values, not containers or records)");
+  CHECK(message_of("class c types connection_end\ntier c raw 7d\n"
+                   "tier c hourly every 1h until 90d key orig_h sum events") ==
+        "rules:3:49: field 'events' is reserved: every aggregate row has events, first_seen and "
+        "last_seen");
 }
 
 TEST_CASE("sums accept count, int and interval fields") {

@@ -341,7 +341,22 @@ model::result<expiry_report> store_impl::expire(const std::atomic<bool>* stop) {
     rep.bytes_freed += r.freed;
   };
   // Seal an open partition whose data is all older than its raw age, so
-  // that it can expire although ingest of its class stopped.
+  // that it can expire although ingest of its class stopped. Under the
+  // commit lock: a commit may be writing into it.
+  {
+    std::lock_guard commit_lock(commit_mu);
+    std::unique_lock parts_lock(parts_mu);
+    for (auto it = current.begin(); it != current.end();) {
+      auto m = it->second->meta();
+      auto until = x.rules.tiers_of(m.class_name).tiers.front().until;
+      if (until.ns > 0 && m.rows > 0 && m.max_ts < (x.now - until).ns) {
+        if (auto r = it->second->seal(); !r) return r.err();
+        it = current.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
   // 1. By age, until nothing is due: a partition folded into a tier may
   // already be past that tier's age too.
   for (bool changed = true; changed;) {

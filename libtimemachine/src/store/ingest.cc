@@ -214,7 +214,7 @@ model::result<void> store_impl::write_class(const std::string& cls, class_pendin
 
 model::result<std::uint64_t> store_impl::commit() {
   if (opts.read_only) return committed.load();
-  std::lock_guard commit_lock(commit_mu);
+  std::unique_lock commit_lock(commit_mu);
   std::map<std::string, class_pending> work;
   std::uint64_t batch = 0;
   std::uint64_t events = 0;
@@ -238,6 +238,15 @@ model::result<std::uint64_t> store_impl::commit() {
     // Batches whose events were all dropped still count as committed.
     if (batch > committed.load()) (void)save_setting("last_batch", std::to_string(batch));
     committed = std::max(committed.load(), batch);
+    // Over the disk budget: expire now rather than at the next pass, so the
+    // store never exceeds the budget by more than what one commit added.
+    if (opts.disk_budget_bytes > 0 && disk_bytes() > opts.disk_budget_bytes) {
+      commit_lock.unlock();
+      if (auto r = expire(&stop_expiry); !r) {
+        std::unique_lock lock(parts_mu);
+        problems.push_back("expiry under the disk budget: " + r.err().message);
+      }
+    }
     return committed.load();
   }
   // Put back what was not written, ahead of anything appended since.
@@ -255,6 +264,12 @@ model::result<std::uint64_t> store_impl::commit() {
   }
   pending_events += events;
   return failed.err();
+}
+
+std::uint64_t store_impl::disk_bytes() const {
+  std::uint64_t total = meta_env.file_bytes();
+  for (const auto& p : snapshot()) total += p->file_bytes();
+  return total;
 }
 
 void store_impl::start_threads() {

@@ -114,9 +114,9 @@ model::result<void> store_impl::load(bool create) {
     auto db = t->open_db("settings", opts.read_only ? 0 : MDB_CREATE);
     if (!db) return db.err();
     meta_db = *db;
-    if (!opts.read_only) {
-      if (auto r = t->commit(); !r) return r;
-    }
+    // Committed even when read-only: an aborted transaction would close
+    // the database handle.
+    if (auto r = t->commit(); !r) return r;
   }
   // Settings: rules, ids, pins.
   std::string rules_text;

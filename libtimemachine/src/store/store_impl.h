@@ -146,6 +146,8 @@ struct store_impl {
     return parts;
   }
   void drop_partition(const std::shared_ptr<partition>& p);
+  /// Bytes on disk of the metadata and every partition.
+  [[nodiscard]] std::uint64_t disk_bytes() const;
 };
 
 /// Writes one length-prefixed message (u32 LE length, then the bytes).
