@@ -2,8 +2,9 @@
 // real connections (a Zeek conn.log from ../shared/data), turns them into
 // catalogue events, round-trips them through the binary and JSON formats,
 // selects some with a filter, anonymises what would leave the site, and
-// shows that damaged input is refused. Later issues extend it into the
-// cooperating-sites demo.
+// shows that damaged input is refused; then records the connections in a
+// time machine, queries them and expires them into aggregates. Later issues
+// extend it into the cooperating-sites demo.
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -15,6 +16,7 @@
 #include "coop/model/filter.h"
 #include "coop/model/json.h"
 #include "coop/model/transform.h"
+#include "time_machine.h"
 #include "zeek_conn_log.h"
 
 namespace fs = std::filesystem;
@@ -142,5 +144,7 @@ int main() {
   auto bad_json = from_json(R"({"type":"connection_end","version":1,"fields":{"resp_p":"22/tdp"}})", reg);
   std::printf("   Bad JSON is refused: %s\n",
               bad_json ? "ACCEPTED (bug)" : bad_json.err().to_string().c_str());
-  return refused || bad_json ? 1 : 0;
+  if (refused || bad_json) return 1;
+
+  return coop::demo::time_machine_step(*events, reg);
 }
