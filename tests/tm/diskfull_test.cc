@@ -107,7 +107,7 @@ constexpr std::size_t per_batch = 500;
 constexpr std::uint64_t before_limit = 3;
 
 struct filled {
-  std::uint64_t last_ok = 0;       // the last batch committed before the disk filled
+  std::uint64_t last_ok = 0;  // the last batch committed before the disk filled
   std::uint64_t last_appended = 0;
   model::error failure;
   std::unique_ptr<file_size_limit> limit;  // still in force
@@ -242,7 +242,8 @@ std::vector<model::event> spanning_batch(std::uint64_t b) {
   if (b == 1) {
     for (std::uint64_t i = 0; i < 200; ++i) add(epoch + static_cast<std::int64_t>(i) * 10 * sec, i);
   } else {
-    for (std::uint64_t i = 0; i < 10; ++i) add(epoch + (2000 + static_cast<std::int64_t>(i)) * sec, i);
+    for (std::uint64_t i = 0; i < 10; ++i)
+      add(epoch + (2000 + static_cast<std::int64_t>(i)) * sec, i);
     for (std::uint64_t i = 10; i < 9810; ++i) {
       add(epoch + 3600 * sec + static_cast<std::int64_t>(i) * (sec / 4), i);
     }
@@ -288,14 +289,7 @@ TEST_CASE("disk full in a commit that spans two partitions: a retry completes it
   CHECK(verify_problems(*s).empty());
 }
 
-// BUG (reported to the lead): a commit writes one LMDB transaction per
-// partition, each recording last_batch; open() takes committed() as the
-// highest last_batch of any partition. When a commit fails (or the process
-// dies) after its first partition write, the reopened store claims the
-// batch committed although only part of it is stored. Remove should_fail
-// once fixed.
-TEST_CASE("disk full in a commit that spans two partitions: a reopen does not claim the batch" *
-          doctest::should_fail()) {
+TEST_CASE("disk full in a commit that spans two partitions: a reopen does not claim the batch") {
   temp_dir dir;
   fake_clock clock(epoch);
   auto opts = test_options(dir.path(), &clock);
@@ -314,11 +308,7 @@ TEST_CASE("disk full in a commit that spans two partitions: a reopen does not cl
   if (s->committed() >= 2) CHECK(seen[2] == 9810);
 }
 
-// BUG (reported to the lead): LMDB turns a short write (the usual way a
-// full disk shows: part of the pages fit) into EIO, and to_error() reports
-// EIO as "Input/output error": the operator is not told the disk is full.
-// Remove should_fail once the message says so.
-TEST_CASE("disk full: the commit error says the disk is full" * doctest::should_fail()) {
+TEST_CASE("disk full: the commit error says the disk is full") {
   temp_dir dir;
   fake_clock clock(epoch);
   auto opts = test_options(dir.path(), &clock);
@@ -373,13 +363,7 @@ TEST_CASE("map full: a tiny partition map rolls over to new partitions and never
   }
 }
 
-// BUG (reported to the lead): write_class() packs a fresh partition until
-// its map is full, then seal() needs room for the partition's key summary
-// and fails with "map full" too; the partition stays current, so every
-// later commit of the class fails the same way, even after a reopen (the
-// store is stuck). Remove should_fail once fixed.
-TEST_CASE("map full: one commit larger than a whole partition map is spread over partitions" *
-          doctest::should_fail()) {
+TEST_CASE("map full: one commit larger than a whole partition map is spread over partitions") {
   temp_dir dir;
   fake_clock clock(epoch);
   auto opts = tiny_map_options(dir.path(), &clock);

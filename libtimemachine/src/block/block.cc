@@ -9,9 +9,17 @@ namespace coop::tm::detail {
 
 namespace {
 
-std::uint32_t crc_of(std::string_view s) {
+std::uint32_t crc_add(std::uint32_t crc, std::string_view s) {
   return static_cast<std::uint32_t>(
-      crc32(0L, reinterpret_cast<const Bytef*>(s.data()), static_cast<uInt>(s.size())));
+      crc32(crc, reinterpret_cast<const Bytef*>(s.data()), static_cast<uInt>(s.size())));
+}
+
+// The CRC covers every header field but the CRC itself (bytes 4..19 and
+// 24..39), then the stored bytes.
+std::uint32_t crc_of(std::string_view header, std::string_view stored) {
+  std::uint32_t crc = crc_add(0, header.substr(4, 16));
+  crc = crc_add(crc, header.substr(24, 16));
+  return crc_add(crc, stored);
 }
 
 model::error damaged(std::string_view where, const std::string& what) {
@@ -47,9 +55,13 @@ std::string seal_block(std::string_view batch, std::uint32_t events, std::int64_
   put_le32(h, events);
   put_le32(h, static_cast<std::uint32_t>(batch.size()));
   put_le32(h, static_cast<std::uint32_t>(stored.size()));
-  put_le32(h, crc_of(stored));
+  put_le32(h, 0);  // the CRC, computed below over the finished header
   put_le64(h, static_cast<std::uint64_t>(min_ts));
   put_le64(h, static_cast<std::uint64_t>(max_ts));
+  std::uint32_t crc = crc_of(h, stored);
+  std::string c;
+  put_le32(c, crc);
+  h.replace(20, 4, c);
   out.replace(0, block_header::size, h);
   return out;
 }
@@ -81,7 +93,7 @@ model::result<block_header> check_block(std::string_view stored, std::string_vie
   if (h.compression == 0 && h.raw_bytes != h.stored_bytes) {
     return damaged(where, "uncompressed block with mismatched sizes");
   }
-  std::uint32_t crc = crc_of(stored.substr(block_header::size));
+  std::uint32_t crc = crc_of(stored.substr(0, block_header::size), stored.substr(block_header::size));
   if (crc != h.crc) {
     return damaged(where, "checksum mismatch (stored " + std::to_string(h.crc) + ", computed " +
                               std::to_string(crc) + ")");

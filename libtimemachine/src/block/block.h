@@ -20,7 +20,7 @@ struct block_header {
   std::uint32_t events = 0;       ///< events in the batch
   std::uint32_t raw_bytes = 0;    ///< size of the batch message once decompressed
   std::uint32_t stored_bytes = 0; ///< bytes after the header
-  std::uint32_t crc = 0;          ///< CRC-32 (zlib) of the stored bytes
+  std::uint32_t crc = 0;          ///< CRC-32 (zlib) of header bytes 4..19 and 24..39, then the stored bytes
   std::int64_t min_ts = 0;        ///< smallest event ts (ns)
   std::int64_t max_ts = 0;        ///< largest event ts (ns)
 };

@@ -17,6 +17,10 @@ error to_error(int rc, std::string_view what) {
     case EDQUOT:
     case EFBIG:  // RLIMIT_FSIZE or the file system's largest file
       return {errc::io, where + ": disk full (" + std::strerror(rc) + "); nothing was written"};
+    case EIO:
+      // LMDB reports a short write, the usual sign of a full disk, as EIO.
+      return {errc::io, where + ": write failed with an I/O error (disk full or failing; "
+                                "LMDB reports a short write as EIO); nothing was written"};
     case MDB_CORRUPTED:
     case MDB_PAGE_NOTFOUND:
     case MDB_INVALID:

@@ -67,6 +67,17 @@ model::result<std::shared_ptr<partition>> partition::open(const std::filesystem:
                                  .create = false});
   if (!e) return e.err();
   p->env_ = std::move(e.value());
+  p->map_bytes_ = map_bytes;
+  // A data file shorter than the pages LMDB says are in use (truncated by a
+  // copy or a damaged disk) would fault on access: refuse it.
+  std::error_code ec;
+  auto file_size = std::filesystem::file_size(dir / "data.mdb", ec);
+  if (ec || file_size < p->used_bytes()) {
+    return model::error{model::errc::corruption,
+                        dir.string() + ": data.mdb is shorter (" + std::to_string(file_size) +
+                            " bytes) than the " + std::to_string(p->used_bytes()) +
+                            " bytes of pages in use: the file was cut short"};
+  }
   if (auto r = p->open_dbs(false); !r) return r.err();
   auto t = lmdb::txn::begin(p->env_, false);
   if (!t) return t.err();
@@ -122,9 +133,26 @@ partition_meta partition::meta() const {
   return meta_;
 }
 
+std::uint64_t partition::used_bytes() const {
+  MDB_envinfo info{};
+  MDB_stat st{};
+  if (mdb_env_info(env_.get(), &info) != 0 || mdb_env_stat(env_.get(), &st) != 0) return 0;
+  return (static_cast<std::uint64_t>(info.me_last_pgno) + 1) * st.ms_psize;
+}
+
 model::result<void> partition::write(std::vector<block_in>& blocks, std::uint64_t last_batch,
                                      const std::vector<std::shared_ptr<const model::schema>>& schemas,
                                      const partition_meta* extra) {
+  // Keep a quarter of the map free, so that sealing (the key summary) and
+  // LMDB's copy-on-write pages always fit: a partition that would go past
+  // it is reported full before anything is written.
+  std::uint64_t estimate = 4096;
+  for (const auto& b : blocks) estimate += b.stored.size() + 64 + 24 * b.keys.size();
+  if (map_bytes_ > 0 && used_bytes() + 2 * estimate > map_bytes_ / 4 * 3) {
+    return model::error{model::errc::overloaded,
+                        env_.dir().string() + ": partition full (map of " +
+                            std::to_string(map_bytes_) + " bytes)"};
+  }
   partition_meta m = meta();
   if (extra != nullptr) m = *extra;
   auto t = lmdb::txn::begin(env_, true);
@@ -146,6 +174,7 @@ model::result<void> partition::write(std::vector<block_in>& blocks, std::uint64_
       put_le64(sum, static_cast<std::uint64_t>(b.max_ts));
       put_le32(sum, b.records);
       put_le32(sum, static_cast<std::uint32_t>(b.stored.size()));
+      put_le64(sum, last_batch);
       bloom ub = bloom::sized_for(b.uid_hashes.size(), std::size_t{1} << 16);
       for (auto h : b.uid_hashes) ub.add(h);
       ub.write(sum);

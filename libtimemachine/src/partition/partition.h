@@ -64,6 +64,7 @@ struct block_summary {
   std::int64_t max_ts = 0;
   std::uint32_t records = 0;
   std::uint32_t stored_bytes = 0;
+  std::uint64_t batch = 0;  ///< the batch number of the commit that wrote it
   std::string uid_bloom;  ///< serialised bloom bits (see bloom::parse)
 };
 
@@ -90,11 +91,19 @@ class partition {
   model::result<void> write(std::vector<block_in>& blocks, std::uint64_t last_batch,
                             const std::vector<std::shared_ptr<const model::schema>>& schemas,
                             const partition_meta* extra = nullptr);
+  /// Removes the blocks written by commits of batches after `batch` (their
+  /// index postings too) and fixes the meta: what a crash left of a commit
+  /// that was never reported. `types` decode the removed blocks to find
+  /// their index keys. Errors: io, corruption.
+  model::result<void> truncate_after(std::uint64_t batch, const model::registry& types,
+                                     const index_config& cfg);
   /// Marks the partition sealed and writes its key summary.
   model::result<void> seal();
 
-  /// Every block's summary, in block order.
-  [[nodiscard]] model::result<std::vector<block_summary>> summaries() const;
+  /// Every block's summary, in block order. A damaged summary is an error,
+  /// or, when `problems` is given, reported there and its block skipped.
+  [[nodiscard]] model::result<std::vector<block_summary>> summaries(
+      std::vector<std::string>* problems = nullptr) const;
   /// Block numbers (sorted, unique) that may hold a key of `probes`.
   [[nodiscard]] model::result<std::vector<std::uint32_t>> lookup(
       const std::vector<key_probe>& probes) const;
@@ -112,7 +121,11 @@ class partition {
   model::result<void> open_dbs(bool create);
   model::result<void> load_summary();
 
+  /// Bytes of the map in use (pages up to the last one written).
+  [[nodiscard]] std::uint64_t used_bytes() const;
+
   lmdb::env env_;
+  std::uint64_t map_bytes_ = 0;
   MDB_dbi info_ = 0, blocks_ = 0, bsum_ = 0, idx_ = 0, schemas_ = 0;
   mutable std::mutex mu_;            // guards meta_, summary_, stored_schemas_, uids_
   partition_meta meta_;

@@ -13,7 +13,8 @@ namespace {
 constexpr std::uint64_t uid_salt = 0x9e3779b97f4a7c15ULL;
 }
 
-model::result<std::vector<block_summary>> partition::summaries() const {
+model::result<std::vector<block_summary>> partition::summaries(
+    std::vector<std::string>* problems) const {
   auto t = lmdb::txn::begin(env_, false);
   if (!t) return t.err();
   auto c = lmdb::cursor::open(*t, bsum_);
@@ -27,16 +28,20 @@ model::result<std::vector<block_summary>> partition::summaries() const {
     block_summary s;
     std::string_view bits;
     std::size_t used = 0;
-    if (k.size() != 4 || v.size() < 24 || !bloom::parse(v.substr(24), &bits, &used)) {
-      return model::error{model::errc::corruption, env_.dir().string() +
-                                                       ": damaged summary of block #" +
-                                                       std::to_string(out.size())};
+    if (k.size() != 4 || v.size() < 32 || !bloom::parse(v.substr(32), &bits, &used)) {
+      std::string what = env_.dir().string() + ": damaged summary of block #" +
+                         (k.size() == 4 ? std::to_string(get_be32(k)) : "?");
+      if (problems == nullptr) return model::error{model::errc::corruption, what};
+      problems->push_back(what + " (block skipped)");
+      more = c->move(MDB_NEXT, &k, &v);
+      continue;
     }
     s.number = get_be32(k);
     s.min_ts = static_cast<std::int64_t>(get_le64(v, 0));
     s.max_ts = static_cast<std::int64_t>(get_le64(v, 8));
     s.records = get_le32(v, 16);
     s.stored_bytes = get_le32(v, 20);
+    s.batch = get_le64(v, 24);
     s.uid_bloom.assign(bits);
     out.push_back(std::move(s));
     more = c->move(MDB_NEXT, &k, &v);

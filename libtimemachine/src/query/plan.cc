@@ -122,7 +122,7 @@ model::result<plan> make_plan(const store_impl& s, const query_spec& q) {
       ++p.estimate.partitions_skipped;
       continue;
     }
-    auto sums = part->summaries();
+    auto sums = part->summaries(&p.warnings);
     if (!sums) {
       p.warnings.push_back(sums.err().message);
       continue;

@@ -144,6 +144,14 @@ model::result<std::shared_ptr<partition>> store_impl::open_partition_for(const s
   return p;
 }
 
+model::result<void> store_impl::seal_or_retire(partition& p) {
+  auto r = p.seal();
+  // A partition too full even for its summary is retired unsealed: it stays
+  // readable, only without the summary that skips it for absent keys.
+  if (!r && r.err().code == model::errc::overloaded) return {};
+  return r;
+}
+
 model::result<void> store_impl::write_class(const std::string& cls, class_pending& cp,
                                             std::uint64_t batch) {
   std::size_t i = 0;
@@ -165,7 +173,7 @@ model::result<void> store_impl::write_class(const std::string& cls, class_pendin
       bool outside = first.min_ts >= m.window_start + span || first.max_ts < m.window_start - span;
       roll = outside || target->file_bytes() >= opts.partition_max_bytes;
       if (roll) {
-        if (auto r = target->seal(); !r) return r;
+        if (auto r = seal_or_retire(*target); !r) return r;
         target.reset();
       }
     }
@@ -188,7 +196,7 @@ model::result<void> store_impl::write_class(const std::string& cls, class_pendin
     auto r = target->write(run, batch, cp.schemas);
     if (!r && r.err().code == model::errc::overloaded && target->meta().blocks > 0) {
       // Map full: seal this partition and put the run in a fresh one.
-      if (auto s = target->seal(); !s) return s;
+      if (auto s = seal_or_retire(*target); !s) return s;
       auto p = open_partition_for(cls, run.front().min_ts);
       if (!p) return p.err();
       target = *p;
@@ -236,7 +244,11 @@ model::result<std::uint64_t> store_impl::commit() {
   }
   if (failed.ok()) {
     // Batches whose events were all dropped still count as committed.
-    if (batch > committed.load()) (void)save_setting("last_batch", std::to_string(batch));
+    // The commit point: a batch is committed once this is durable. Blocks
+    // written above without it are rolled back at the next open.
+    if (batch > committed.load()) {
+      if (auto r = save_setting("last_batch", std::to_string(batch)); !r) return r.err();
+    }
     committed = std::max(committed.load(), batch);
     // Over the disk budget: expire now rather than at the next pass, so the
     // store never exceeds the budget by more than what one commit added.

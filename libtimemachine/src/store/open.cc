@@ -199,18 +199,24 @@ model::result<void> store_impl::load(bool create) {
       if (!opts.read_only) drop_partition(p);
       continue;
     }
-    committed = std::max<std::uint64_t>(committed, m.last_batch);
+    if (auto schemas = p->schemas()) {
+      for (const auto& s : *schemas) (void)learn(s);
+    } else {
+      problems.push_back(schemas.err().message);
+    }
+    if (m.tier == "raw" && m.last_batch > committed && !opts.read_only) {
+      // Blocks of a commit that never reached its commit point (the
+      // settings' last_batch): a crash or a failed commit left them.
+      if (auto r = p->truncate_after(committed, *types_snapshot(), index); !r) {
+        problems.push_back(r.err().message);
+      }
+    }
     if (m.tier == "raw" && !m.sealed) {
       // The newest open raw partition of a class takes ingest; an older
       // one left open (by a crash mid-roll-over) is sealed now.
       auto& cur = current[m.class_name];
       if (cur && !opts.read_only) (void)cur->seal();
       cur = p;
-    }
-    if (auto schemas = p->schemas()) {
-      for (const auto& s : *schemas) (void)learn(s);
-    } else {
-      problems.push_back(schemas.err().message);
     }
     parts.push_back(p);
   }

@@ -61,11 +61,15 @@ store_stats store::stats() const {
 
 model::result<std::vector<std::string>> store::verify() const {
   std::vector<std::string> problems;
+  {
+    std::shared_lock lock(impl_->parts_mu);
+    problems = impl_->problems;  // partitions that could not be opened, etc.
+  }
   std::string stored, raw;
   auto types = impl_->types_snapshot();
   model::event scratch;
   for (const auto& p : impl_->snapshot()) {
-    auto sums = p->summaries();
+    auto sums = p->summaries(&problems);
     if (!sums) {
       problems.push_back(sums.err().message);
       continue;

@@ -125,6 +125,7 @@ struct store_impl {
   model::result<ingest_receipt> append(std::span<const model::event> events);
   model::result<std::uint64_t> commit();
   void finish_block(class_pending& cp);
+  model::result<void> seal_or_retire(partition& p);
   model::result<void> write_class(const std::string& cls, class_pending& cp, std::uint64_t batch);
   model::result<std::shared_ptr<partition>> open_partition_for(const std::string& cls,
                                                                std::int64_t ts);
