@@ -5,6 +5,8 @@
 #   make demo           build and run the main job (examples/demo: coop-demo)
 #   make test           build in build/ and run the whole test suite
 #   make test-sanitize  the same under ASan+UBSan, in build-asan/
+#   make test-crash     the time machine's kill -9 tests with CRASH_ROUNDS (100)
+#                       rounds each instead of a few
 #   make fuzz           build the libFuzzer targets with clang in build-fuzz/
 #                       and run each for FUZZ_SECONDS (default 60)
 #   make clean          remove the build directories
@@ -31,7 +33,7 @@ FUZZ_DIR  ?= build-fuzz
 CONFIGURE = cmake -S . -G Ninja $(CMAKE_ARGS)
 CTEST     = ctest --output-on-failure -j$(JOBS)
 
-.PHONY: all deps build demo test test-sanitize fuzz fuzz-build clean
+.PHONY: all deps build demo test test-crash test-sanitize fuzz fuzz-build clean
 
 all: build
 
@@ -51,6 +53,10 @@ demo: deps
 
 test: build
 	$(CTEST) --test-dir $(BUILD_DIR)
+
+CRASH_ROUNDS ?= 100
+test-crash: build
+	COOP_TM_CRASH_ROUNDS=$(CRASH_ROUNDS) $(CTEST) --test-dir $(BUILD_DIR) -R 'tm/crash'
 
 test-sanitize: deps
 	$(CONFIGURE) -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=$(ASAN_BUILD_TYPE) -DCOOP_SANITIZE=ON
