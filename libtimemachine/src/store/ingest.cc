@@ -72,12 +72,24 @@ model::result<ingest_receipt> store_impl::append(std::span<const model::event> e
                               events[i].type().name() + "): " + r.err().message};
     }
   }
-  for (const auto& e : events) {
-    const auto& s = e.type();
-    auto snap = types_snapshot();
-    auto known = snap->find(s.name(), s.version());
-    if (!known || !(*known == s)) {
-      if (auto r = learn(s); !r) return r.err();
+  // Types the store has not seen are learned; a schema object already
+  // checked is recognised by pointer (the list keeps it alive, so the
+  // pointer cannot be reused by another schema).
+  {
+    std::lock_guard lock(known_mu);
+    for (const auto& e : events) {
+      const auto& sp = e.schema_ptr();
+      if (std::find(known_schemas.begin(), known_schemas.end(), sp) != known_schemas.end()) {
+        continue;
+      }
+      const auto& s = *sp;
+      auto snap = types_snapshot();
+      auto known = snap->find(s.name(), s.version());
+      if (!known || !(*known == s)) {
+        if (auto r = learn(s); !r) return r.err();
+      }
+      if (known_schemas.size() >= 1024) known_schemas.clear();  // bounded
+      known_schemas.push_back(sp);
     }
   }
   std::lock_guard lock(ingest_mu);

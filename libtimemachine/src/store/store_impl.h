@@ -65,6 +65,10 @@ struct store_impl {
   mutable std::mutex types_mu;
   std::shared_ptr<const model::registry> types;
 
+  // Schema objects already checked against the types (append()).
+  std::mutex known_mu;
+  std::vector<std::shared_ptr<const model::schema>> known_schemas;
+
   // Partition catalogue.
   mutable std::shared_mutex parts_mu;
   std::vector<std::shared_ptr<partition>> parts;      // every live partition
