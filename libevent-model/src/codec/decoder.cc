@@ -1,8 +1,11 @@
 // The materialising decoders: decode, decode_batch(_and_learn),
 // decode_schema. Each checks the framing itself first (so errors carry byte
-// offsets), then lets capnp read the message under the caller's limits.
+// offsets), then lets capnp read the message under the caller's limits;
+// decode and decode_into first try the direct reader of flat.h, which takes
+// the usual one-segment event message and leaves every other one to capnp.
 #include <algorithm>
 
+#include "codec/flat.h"
 #include "codec/wire.h"
 
 namespace coop::model {
@@ -59,6 +62,15 @@ result<void> decode_into(std::span<const std::byte> bytes, const registry& reg, 
     const auto* p = reinterpret_cast<const char*>(bytes.data());
     const std::size_t n = std::min<std::size_t>(bytes.size(), 4096);
     for (std::size_t off = 0; off < n; off += 64) __builtin_prefetch(p + off);
+  }
+  if (auto total = detail::check_single_frame(bytes, limits); !total) return total.err();
+  // The usual message (ours, without containers) is read directly; anything
+  // else, including every malformed message, through capnp.
+  detail::envelope env;
+  detail::dense_fields d;
+  if (detail::read_event_flat(bytes, limits, env, d)) {
+    const read_bounds b{detail::effective_nesting(limits), bytes.size() / sizeof(capnp::word)};
+    return detail::build_event(env, d, reg, b, out);
   }
   return with_message(bytes, limits, "event",
                       [&](capnp::MessageReader& m, const read_bounds& b) -> result<void> {

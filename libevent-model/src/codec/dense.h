@@ -128,21 +128,36 @@ inline slot_error read_slot(unsigned char code, const unsigned char* payload, st
   return slot_error::none;
 }
 
+/// The width code of a value that needs `bytes` (1..8) bytes: 1 -> 0,
+/// 2 -> 1, 3..4 -> 2, 5..8 -> 3.
+inline constexpr unsigned char width_for_bytes[9] = {0, 0, 1, 2, 2, 3, 3, 3, 3};
+
 /// The width code of the smallest little-endian form of `v` (unsigned).
-inline unsigned width_of_unsigned(std::uint64_t v) noexcept {
-  if (v <= 0xff) return 0;
-  if (v <= 0xffff) return 1;
-  if (v <= 0xffffffff) return 2;
-  return 3;
+/// Computed without branches: widths of real counters are random, and a
+/// mispredicted branch per field costs more than the arithmetic.
+constexpr unsigned width_of_unsigned(std::uint64_t v) noexcept {
+  return width_for_bytes[(std::bit_width(v | 1) + 7) / 8];
 }
 
-/// The width code of the smallest two's-complement form of `v`.
-inline unsigned width_of_signed(std::int64_t v) noexcept {
-  if (v >= INT8_MIN && v <= INT8_MAX) return 0;
-  if (v >= INT16_MIN && v <= INT16_MAX) return 1;
-  if (v >= INT32_MIN && v <= INT32_MAX) return 2;
-  return 3;
+/// The width code of the smallest two's-complement form of `v` (its
+/// magnitude bits plus a sign bit).
+constexpr unsigned width_of_signed(std::int64_t v) noexcept {
+  const auto u = static_cast<std::uint64_t>(v ^ (v >> 63));  // v, or ~v when negative
+  return width_for_bytes[(std::bit_width(u) + 8) / 8];
 }
+
+static_assert(width_of_unsigned(0) == 0 && width_of_unsigned(0xff) == 0 &&
+              width_of_unsigned(0x100) == 1 && width_of_unsigned(0xffff) == 1 &&
+              width_of_unsigned(0x10000) == 2 && width_of_unsigned(0xffffffff) == 2 &&
+              width_of_unsigned(0x100000000) == 3 && width_of_unsigned(~0ull) == 3);
+static_assert(width_of_signed(0) == 0 && width_of_signed(-1) == 0 && width_of_signed(127) == 0 &&
+              width_of_signed(-128) == 0 && width_of_signed(128) == 1 &&
+              width_of_signed(-129) == 1 && width_of_signed(INT16_MAX) == 1 &&
+              width_of_signed(INT16_MIN) == 1 && width_of_signed(INT16_MAX + 1) == 2 &&
+              width_of_signed(INT16_MIN - 1) == 2 && width_of_signed(INT32_MAX) == 2 &&
+              width_of_signed(INT32_MIN) == 2 && width_of_signed(INT32_MAX + 1ll) == 3 &&
+              width_of_signed(INT32_MIN - 1ll) == 3 && width_of_signed(INT64_MIN) == 3 &&
+              width_of_signed(INT64_MAX) == 3);
 
 /// The width code of a string length prefix.
 inline unsigned width_of_length(std::size_t n) noexcept {

@@ -1,13 +1,16 @@
-// The encoder: builds messages in a scratch buffer it keeps between calls.
-// Layout of the scratch: word 0 is the segment table of a single-segment
-// message, words 1.. are the first segment given to capnp. When a message
-// fits, the encoded bytes are scratch_[0 .. 1 + used) and nothing is copied;
-// when it does not, the scratch grows to fit and the message is rebuilt, so
-// every message we emit has exactly one segment (which keeps the bytes
-// deterministic: see docs/format-binary.md).
+// The encoder: builds messages in buffers it keeps between calls. Single
+// events without containers (nearly all) are written directly into `flat_`
+// (flat.h: same bytes as capnp's builder, without its overhead). Everything
+// else is built by capnp in `scratch_`: word 0 is the segment table of a
+// single-segment message, words 1.. are the first segment given to capnp.
+// When a message fits, the encoded bytes are scratch_[0 .. 1 + used) and
+// nothing is copied; when it does not, the scratch grows to fit and the
+// message is rebuilt, so every message we emit has exactly one segment
+// (which keeps the bytes deterministic: see docs/format-binary.md).
 #include <algorithm>
 #include <cstring>
 
+#include "codec/flat.h"
 #include "codec/wire.h"
 
 namespace coop::model {
@@ -16,8 +19,11 @@ namespace detail {
 // Builds one message at a time in a reused first segment.
 class scratch_builder {
  public:
+  // The direct writer's buffer starts at `bytes`; capnp's scratch, only
+  // needed for batches, schemas and events with containers, on first use.
   explicit scratch_builder(std::size_t bytes)
-      : scratch_(std::max<std::size_t>(bytes / sizeof(capnp::word), 16)) {}
+      : initial_words_(std::max<std::size_t>(bytes / sizeof(capnp::word), 16)),
+        flat_(initial_words_) {}
 
   // Writes the one-segment table into word 0 and returns the message.
   std::span<const std::byte> finish(std::size_t words) {
@@ -31,6 +37,7 @@ class scratch_builder {
   template <class Fill>
   result<std::span<const std::byte>> build(Fill&& fill) {
     try {
+      if (scratch_.empty()) scratch_.assign(initial_words_, 0);
       for (int attempt = 0; attempt < 2; ++attempt) {
         builder_.reset();
         builder_.emplace(kj::arrayPtr(words_of(scratch_) + 1, scratch_.size() - 1),
@@ -60,6 +67,17 @@ class scratch_builder {
   }
 
   result<std::span<const std::byte>> encode_event(const event& e) {
+    // Events without containers (nearly all) are written directly; the
+    // others go through capnp, which writes the same layout.
+    try {
+      auto n = write_event_flat(e, flat_);
+      if (!n) return n.err();
+      if (*n != 0) {
+        return std::span<const std::byte>(reinterpret_cast<const std::byte*>(flat_.data()), *n);
+      }
+    } catch (const std::bad_alloc&) {
+      return error{errc::overloaded, "out of memory while encoding"};
+    }
     return build(
         [&](capnp::MessageBuilder& m) { return write_event(m.initRoot<wire::Event>(), e); });
   }
@@ -97,6 +115,8 @@ class scratch_builder {
   }
 
  private:
+  std::size_t initial_words_;
+  word_buffer flat_;  // the direct writer's last message (flat.h)
   word_buffer scratch_;
   // Alive between calls: its destructor re-zeroes the part of the scratch
   // it used, which capnp requires of a reused first segment, and the bytes

@@ -140,6 +140,10 @@ struct dense_fields {
   const unsigned char* payload = nullptr;
   std::size_t payload_size = 0;
   capnp::List<wire::Value>::Reader nested;
+  // Bytes that may be read from `payload` (at least payload_size: the rest
+  // of its word, or of the message), so that a reader may load 8 bytes at
+  // once near the end; 0 means payload_size.
+  std::size_t payload_readable = 0;
 };
 
 /// Reads the dense field arrays (may throw kj::Exception).

@@ -1,15 +1,23 @@
 // Writing events (in the dense layout of dense.h), values, types and schemas
 // into capnp builders. The writers check conformance as they go, so
 // whatever the encoder writes, the decoder accepts.
-
-
 #include <cstring>
 #include <string>
 
 #include "codec/dense.h"
+#include "codec/payload.h"
 #include "codec/wire.h"
 
 namespace coop::model::detail {
+
+error kind_mismatch(const type& expected, type_kind got) {
+  std::string m = ": expected ";
+  m += expected.to_string();
+  m += ", got ";
+  m += to_string(got);
+  return error{errc::invalid_argument, std::move(m)};
+}
+
 namespace {
 
 // The 16 address bytes are stored as two little-endian words, so that the
@@ -18,14 +26,6 @@ std::uint64_t load_le64(const std::uint8_t* p) noexcept {
   std::uint64_t v = 0;
   for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
   return v;
-}
-
-error mismatch(const type& expected, type_kind got) {
-  std::string m = ": expected ";
-  m += expected.to_string();
-  m += ", got ";
-  m += to_string(got);
-  return error{errc::invalid_argument, std::move(m)};
 }
 
 // `none_ok`: false for set elements, which value::conforms requires set.
@@ -137,118 +137,12 @@ inline bool write_scalar(wire::Value::Builder& b, const value& v) {
   }
 }
 
-// The kind byte of non-container value `v` (see dense.h), adding the
-// bytes its payload takes to `bytes`.
-unsigned char code_of(const value& v, std::size_t& bytes) {
-  const auto k = v.kind();
-  unsigned w = 0;
-  switch (k) {
-    case type_kind::boolean: bytes += 1; break;
-    case type_kind::count: w = width_of_unsigned(*v.get_if<std::uint64_t>()); break;
-    case type_kind::integer: w = width_of_signed(*v.get_if<std::int64_t>()); break;
-    case type_kind::time: w = width_of_signed(v.get_if<timestamp>()->ns); break;
-    case type_kind::interval: w = width_of_signed(v.get_if<interval>()->ns); break;
-    case type_kind::real: bytes += 8; break;
-    case type_kind::string:
-    case type_kind::bytes:
-    case type_kind::enumeration: {
-      const std::size_t n = k == type_kind::string      ? v.get_if<std::string>()->size()
-                            : k == type_kind::bytes     ? v.get_if<coop::model::bytes>()->data.size()
-                                                        : v.get_if<enum_value>()->label.size();
-      w = width_of_length(n);
-      bytes += (std::size_t{1} << w) + n;
-      break;
-    }
-    case type_kind::address:
-      w = v.get_if<address>()->is_v4() ? 1 : 0;
-      bytes += w ? 4 : 16;
-      break;
-    case type_kind::subnet: {
-      const auto& sn = *v.get_if<subnet>();
-      w = sn.network().is_v4() && sn.length_v6() >= 96 ? 1 : 0;
-      bytes += w ? 5 : 17;
-      break;
-    }
-    case type_kind::port: bytes += 3; break;
-    default: return static_cast<unsigned char>(k);  // containers: no payload
-  }
-  if (k == type_kind::count || k == type_kind::integer || k == type_kind::time ||
-      k == type_kind::interval) {
-    bytes += std::size_t{1} << w;
-  }
-  return static_cast<unsigned char>(static_cast<unsigned>(k) | w << 5);
-}
-
-unsigned char* put_text(unsigned char* p, const char* s, std::size_t n, unsigned w) {
-  const std::size_t len = std::size_t{1} << w;
-  store_le(n, p, len);
-  if (n != 0) std::memcpy(p + len, s, n);
-  return p + len + n;
-}
-
-// Writes the payload of non-container value `v` whose kind byte is `code`
-// at `p`; returns the end.
-unsigned char* put_value(unsigned char* p, const value& v, unsigned char code) {
-  const unsigned w = code >> 5;
-  switch (v.kind()) {
-    case type_kind::boolean: *p = *v.get_if<bool>() ? 1 : 0; return p + 1;
-    case type_kind::count: store_le(*v.get_if<std::uint64_t>(), p, 1u << w); return p + (1u << w);
-    case type_kind::integer:
-      store_le(static_cast<std::uint64_t>(*v.get_if<std::int64_t>()), p, 1u << w);
-      return p + (1u << w);
-    case type_kind::time:
-      store_le(static_cast<std::uint64_t>(v.get_if<timestamp>()->ns), p, 1u << w);
-      return p + (1u << w);
-    case type_kind::interval:
-      store_le(static_cast<std::uint64_t>(v.get_if<interval>()->ns), p, 1u << w);
-      return p + (1u << w);
-    case type_kind::real: {
-      std::uint64_t bits;
-      std::memcpy(&bits, v.get_if<double>(), sizeof bits);
-      store_le(bits, p, 8);
-      return p + 8;
-    }
-    case type_kind::string: {
-      const auto& t = *v.get_if<std::string>();
-      return put_text(p, t.data(), t.size(), w);
-    }
-    case type_kind::bytes: {
-      const auto& t = v.get_if<coop::model::bytes>()->data;
-      return put_text(p, t.data(), t.size(), w);
-    }
-    case type_kind::enumeration: {
-      const auto& t = v.get_if<enum_value>()->label;
-      return put_text(p, t.data(), t.size(), w);
-    }
-    case type_kind::address: {
-      const auto& a = v.get_if<address>()->bytes();
-      std::memcpy(p, w ? a.data() + 12 : a.data(), w ? 4 : 16);
-      return p + (w ? 4 : 16);
-    }
-    case type_kind::subnet: {
-      const auto& sn = *v.get_if<subnet>();
-      const auto& a = sn.network().bytes();
-      std::memcpy(p, w ? a.data() + 12 : a.data(), w ? 4 : 16);
-      p += w ? 4 : 16;
-      *p = static_cast<unsigned char>(w ? sn.length_v6() - 96 : sn.length_v6());
-      return p + 1;
-    }
-    case type_kind::port: {
-      const auto& pt = *v.get_if<port>();
-      store_le(pt.number, p, 2);
-      p[2] = static_cast<unsigned char>(pt.proto);
-      return p + 3;
-    }
-    default: return p;
-  }
-}
-
 }  // namespace
 
 result<void> write_value(wire::Value::Builder b, const value& v, const type& t, unsigned depth) {
   const type_kind k = v.kind();
   if (k == type_kind::none) return {};  // a zeroed Value is none
-  if (k != t.kind()) return mismatch(t, k);
+  if (k != t.kind()) return kind_mismatch(t, k);
   if (write_scalar(b, v)) return {};
   switch (k) {
     case type_kind::enumeration: {
@@ -301,7 +195,9 @@ result<void> write_event(wire::Event::Builder b, const event& e) {
       }
       continue;
     }
-    if (v.kind() != f.ty.kind()) return prefixed(s.name() + "." + f.name, mismatch(f.ty, v.kind()));
+    if (v.kind() != f.ty.kind()) {
+      return prefixed(s.name() + "." + f.name, kind_mismatch(f.ty, v.kind()));
+    }
     if (is_nested_kind(static_cast<unsigned>(v.kind()))) {
       ++nested;
       if (i < remembered) codes[i] = static_cast<unsigned char>(v.kind());
@@ -337,7 +233,7 @@ result<void> write_event(wire::Event::Builder b, const event& e) {
     kinds[static_cast<unsigned>(i)] = code;
     if (code == 0) continue;
     if (!is_nested_kind(code & 31u)) {
-      p = put_value(p, v, code);
+      p = put_value<false>(p, v, code);
       continue;
     }
     auto r = write_value(list[j++], v, s[i].ty, 0);
