@@ -25,7 +25,7 @@ inline field opt(std::string name, type t, std::string doc = {}) {
 
 inline std::shared_ptr<const schema> add(registry& reg, schema s) {
   auto r = reg.add(std::move(s));
-  REQUIRE_MESSAGE(r.ok(), r.err().message);
+  REQUIRE_MESSAGE(r.ok(), (r.ok() ? std::string() : r.err().message));
   return *r;
 }
 
@@ -104,7 +104,7 @@ inline std::span<const std::byte> bv(const std::string& s) { return byte_view(s)
 
 inline std::string must_encode(const event& e) {
   auto r = encode(e);
-  REQUIRE_MESSAGE(r.ok(), r.err().message);
+  REQUIRE_MESSAGE(r.ok(), (r.ok() ? std::string() : r.err().message));
   return *r;
 }
 
