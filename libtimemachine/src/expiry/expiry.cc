@@ -330,7 +330,7 @@ model::result<expiry_report> store_impl::expire(const std::atomic<bool>* stop) {
     pins_now = pin_list;
     rules_now = rules;
   }
-  detail::expiry x{*this, std::move(pins_now), std::move(rules_now), now(), {}};
+  detail::expiry x{*this, std::move(pins_now), std::move(rules_now), now(), model::encoder()};
   auto stopped = [&] { return stop != nullptr && stop->load(); };
   auto account = [&](const detail::step_result& r) {
     if (!r.done) return;

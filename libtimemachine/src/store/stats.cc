@@ -33,7 +33,10 @@ store_stats store::stats() const {
     class_stats cs;
     cs.name = c.name;
     cs.budget_bytes = c.budget_bytes;
-    for (const auto& t : rules.tiers_of(c.name).tiers) cs.tiers.push_back(tier_stats{t.name});
+    for (const auto& t : rules.tiers_of(c.name).tiers) {
+      cs.tiers.emplace_back();
+      cs.tiers.back().tier = t.name;
+    }
     classes[c.name] = std::move(cs);
   }
   for (const auto& p : impl_->snapshot()) {
@@ -45,7 +48,8 @@ store_stats store::stats() const {
     auto it = std::find_if(cs.tiers.begin(), cs.tiers.end(),
                            [&](const tier_stats& t) { return t.tier == m.tier; });
     if (it == cs.tiers.end()) {
-      cs.tiers.push_back(tier_stats{m.tier});
+      cs.tiers.emplace_back();
+      cs.tiers.back().tier = m.tier;
       it = cs.tiers.end() - 1;
     }
     ++it->partitions;
