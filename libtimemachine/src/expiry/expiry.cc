@@ -384,22 +384,38 @@ model::result<expiry_report> store_impl::expire(const std::atomic<bool>* stop) {
   auto over = [&](const std::string* cls, std::uint64_t budget) {
     return budget > 0 && x.bytes_of(cls) > budget;
   };
+  // One step under a budget for class `only` (all classes when null):
+  // the oldest partition that can still be folded into a coarser tier is
+  // folded; only when none can, the oldest partition is dropped. So data
+  // is summarised before anything is thrown away.
+  auto relieve = [&](const std::string* only) -> model::result<bool> {
+    for (int dropping = 0; dropping < 2; ++dropping) {
+      for (const auto& c : classes) {
+        if (only != nullptr && c.name != *only) continue;
+        auto tiers = x.rules.tiers_of(c.name);
+        for (const auto& p : x.candidates()) {
+          auto m = p->meta();
+          if (m.class_name != c.name) continue;
+          bool last = detail::expiry::tier_index(m, tiers) + 1 >= tiers.tiers.size();
+          if (last != (dropping == 1)) continue;
+          auto r = x.advance(p);
+          if (!r) return r.err();
+          account(*r);
+          if (r->done) return true;
+        }
+      }
+    }
+    return false;
+  };
   for (const auto& c : classes) {
     while (over(&c.name, c.budget_bytes)) {
       if (stopped()) {
         rep.interrupted = true;
         return rep;
       }
-      bool progress = false;
-      for (const auto& p : x.candidates()) {
-        if (p->meta().class_name != c.name) continue;
-        auto r = x.advance(p);
-        if (!r) return r.err();
-        account(*r);
-        progress = r->done;
-        if (progress) break;
-      }
-      if (!progress) break;
+      auto progress = relieve(&c.name);
+      if (!progress) return progress.err();
+      if (!*progress) break;
     }
   }
   while (over(nullptr, opts.disk_budget_bytes)) {
@@ -407,19 +423,9 @@ model::result<expiry_report> store_impl::expire(const std::atomic<bool>* stop) {
       rep.interrupted = true;
       return rep;
     }
-    bool progress = false;
-    for (const auto& c : classes) {
-      for (const auto& p : x.candidates()) {
-        if (p->meta().class_name != c.name) continue;
-        auto r = x.advance(p);
-        if (!r) return r.err();
-        account(*r);
-        progress = r->done;
-        if (progress) break;
-      }
-      if (progress) break;
-    }
-    if (!progress) break;
+    auto progress = relieve(nullptr);
+    if (!progress) return progress.err();
+    if (!*progress) break;
   }
   return rep;
 }

@@ -46,6 +46,9 @@ void store_impl::finish_block(class_pending& cp) {
   b.weight = ob.records;
   b.min_ts = ob.min_ts;
   b.max_ts = ob.max_ts;
+  // One posting per key and block: duplicates go before the commit's sort.
+  std::sort(ob.keys.begin(), ob.keys.end());
+  ob.keys.erase(std::unique(ob.keys.begin(), ob.keys.end()), ob.keys.end());
   b.keys = std::move(ob.keys);
   b.uid_hashes = std::move(ob.uids);
   cp.blocks.push_back(std::move(b));

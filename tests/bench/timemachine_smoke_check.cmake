@@ -1,0 +1,77 @@
+# bench/timemachine-smoke: runs coop-bench-timemachine on a tiny workload
+# (--smoke) and checks that it exits 0 (so Coop and SQLite agreed on every
+# lookup) and prints one JSON object with the keys docs/performance.md
+# promises. Speed is not checked.
+# Usage: cmake -DBENCH=<program> -P timemachine_smoke_check.cmake
+if(NOT BENCH)
+  message(FATAL_ERROR "set -DBENCH=<path of coop-bench-timemachine>")
+endif()
+execute_process(
+  COMMAND ${BENCH} --quick --smoke --json
+  OUTPUT_VARIABLE out
+  ERROR_VARIABLE err
+  RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "the benchmark failed (${rc}):\n${err}\nstdout:\n${out}")
+endif()
+string(STRIP "${out}" out)
+string(JSON type ERROR_VARIABLE bad TYPE "${out}")
+if(bad OR NOT type STREQUAL "OBJECT")
+  message(FATAL_ERROR "stdout is not one JSON object (type ${type}, ${bad}):\n${out}")
+endif()
+
+# The keys (dotted paths), each with the JSON type it must have.
+set(expected
+  ratios.ingest_vs_sqlite NUMBER
+  ratios.lookup_vs_sqlite NUMBER
+  ratios.bytes_vs_zeek_tsv NUMBER
+  ratios.retention_vs_discard NUMBER
+  rates.ingest_events_per_s NUMBER
+  rates.ingest_events_per_cpu_s NUMBER
+  rates.sqlite_ingest_rows_per_s NUMBER
+  latency_ms.host_lookup_p50 NUMBER
+  latency_ms.host_lookup_p99 NUMBER
+  latency_ms.sqlite_host_lookup_p50 NUMBER
+  sizes.coop_bytes_per_event NUMBER
+  sizes.zeek_tsv_bytes_per_event NUMBER
+  events.stored NUMBER
+  lookups.mismatches NUMBER
+  retention.aggregation.days_answerable NUMBER
+  retention.discard.days_answerable NUMBER
+  machine.cpu STRING
+  targets OBJECT)
+list(LENGTH expected n)
+math(EXPR last "${n} - 1")
+foreach(i RANGE 0 ${last} 2)
+  math(EXPR j "${i} + 1")
+  list(GET expected ${i} shown)
+  list(GET expected ${j} want)
+  string(REPLACE "." ";" path "${shown}")
+  string(JSON got ERROR_VARIABLE missing TYPE "${out}" ${path})
+  if(missing)
+    message(FATAL_ERROR "key ${shown} missing from the JSON output:\n${out}")
+  endif()
+  if(NOT got STREQUAL want)
+    message(FATAL_ERROR "key ${shown} is ${got}, expected ${want}:\n${out}")
+  endif()
+endforeach()
+
+string(JSON stored GET "${out}" events stored)
+if(NOT stored EQUAL 20000)
+  message(FATAL_ERROR "events.stored is ${stored}, expected the 20000 events of --smoke")
+endif()
+string(JSON mismatches GET "${out}" lookups mismatches)
+if(NOT mismatches EQUAL 0)
+  message(FATAL_ERROR "${mismatches} lookups returned different counts from Coop and SQLite")
+endif()
+foreach(rate ingest_events_per_s sqlite_ingest_rows_per_s)
+  string(JSON v GET "${out}" rates ${rate})
+  if(v LESS_EQUAL 0)
+    message(FATAL_ERROR "rates.${rate} is ${v}, expected a positive number")
+  endif()
+endforeach()
+string(JSON days GET "${out}" retention aggregation days_answerable)
+if(days LESS_EQUAL 0)
+  message(FATAL_ERROR "the aggregating store answers for ${days} days, expected some")
+endif()
+message(STATUS "bench/timemachine-smoke: the benchmark ran and printed the expected JSON")
