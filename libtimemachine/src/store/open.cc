@@ -77,6 +77,8 @@ model::result<void> store_impl::learn(const model::schema& s) {
 }
 
 std::uint64_t store_impl::allocate_partition_id() {
+  // Commits and expiry passes create partitions concurrently.
+  std::lock_guard lock(id_mu);
   std::uint64_t id = next_partition_id++;
   (void)save_setting("next_partition_id", std::to_string(next_partition_id));
   return id;

@@ -73,6 +73,7 @@ struct store_impl {
   mutable std::shared_mutex parts_mu;
   std::vector<std::shared_ptr<partition>> parts;      // every live partition
   std::map<std::string, std::shared_ptr<partition>> current;  // class -> open raw partition
+  std::mutex id_mu;                       // guards next_partition_id
   std::uint64_t next_partition_id = 1;
   std::vector<std::string> problems;
 
