@@ -111,38 +111,6 @@ model::result<std::uint64_t> parse_count(std::string_view text) {
   return n;
 }
 
-model::result<std::uint64_t> parse_size(std::string_view text) {
-  struct unit {
-    std::string_view name;
-    std::uint64_t factor;
-  };
-  static constexpr unit units[] = {{"", 1},
-                                   {"B", 1},
-                                   {"KB", 1000},
-                                   {"MB", 1000'000},
-                                   {"GB", 1000'000'000},
-                                   {"TB", 1000'000'000'000},
-                                   {"KiB", 1ULL << 10},
-                                   {"MiB", 1ULL << 20},
-                                   {"GiB", 1ULL << 30},
-                                   {"TiB", 1ULL << 40}};
-  std::size_t digits = 0;
-  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-  const std::string_view suffix = text.substr(digits);
-  for (const unit& u : units) {
-    if (digits == 0 || u.name != suffix) continue;
-    auto n = parse_count(text.substr(0, digits));
-    if (!n || *n > std::numeric_limits<std::uint64_t>::max() / u.factor) {
-      return model::error{errc::invalid_argument, "size '" + std::string(text) + "' is too large"};
-    }
-    return *n * u.factor;
-  }
-  return model::error{errc::invalid_argument,
-                      "'" + std::string(text) +
-                          "' is not a size (a number with an optional unit B, KB, MB, GB, TB, "
-                          "KiB, MiB, GiB or TiB, e.g. 20GiB)"};
-}
-
 model::result<model::timestamp> parse_time(std::string_view option, std::string_view text) {
   auto t = model::timestamp::parse(text);
   if (!t) {

@@ -68,9 +68,6 @@ int usage_error(std::string_view command, std::string_view message);
 /// Prints "coop-tm: warning: MESSAGE" to stderr.
 void warn(std::string_view message);
 
-/// Parses a size: digits with an optional unit B, KB, MB, GB, TB (powers
-/// of 1000) or KiB, MiB, GiB, TiB (powers of 1024), as the rules text does.
-model::result<std::uint64_t> parse_size(std::string_view text);
 /// Parses a non-negative integer. Errors name the text.
 model::result<std::uint64_t> parse_count(std::string_view text);
 /// Parses a time as model::timestamp::parse does; the message names `option`.

@@ -63,7 +63,7 @@ run "$TM" init --store "$S" --rules "$DATA/bad_rules.txt"
 expect_rc 1; err_has "$DATA/bad_rules.txt:3:"; err_has "connection_ends"
 if [[ ! -e $S/FORMAT ]]; then pass; else failed "bad rules must not leave a store behind"; fi
 run "$TM" init --store "$S" --budget 12XB
-expect_rc 2; err_has "'12XB' is not a size"
+expect_rc 2; err_has "invalid size '12XB'"
 run "$TM" init --store "$S" --rules "$DATA/rules.txt" --budget 1GiB
 expect_rc 0; out_has "created a time machine store in $S"; out_has "disk budget: 1.0 GiB"
 run "$TM" init --store "$S"

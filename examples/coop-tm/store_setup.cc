@@ -120,7 +120,7 @@ int run_init(std::span<const std::string> args) {
   o.root = *dir;
   o.commit_interval = {};
   if (auto b = a.get("budget")) {
-    auto size = parse_size(*b);
+    auto size = coop::tm::parse_size(*b);
     if (!size) return usage_error("init", "--budget: " + size.err().message);
     o.disk_budget_bytes = *size;
   }

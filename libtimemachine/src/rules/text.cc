@@ -1,5 +1,7 @@
 #include "rules/text.h"
 
+#include "coop/tm/rules.h"
+
 #include <charconv>
 #include <cstring>
 #include <limits>
@@ -141,39 +143,9 @@ std::optional<std::uint64_t> parse_count(std::string_view text) noexcept {
 }
 
 result<std::uint64_t> parse_size(const word& w, std::uint32_t line) {
-  struct unit {
-    std::string_view name;
-    std::uint64_t factor;
-  };
-  static constexpr unit units[] = {
-      {"", 1},
-      {"B", 1},
-      {"KB", 1000},
-      {"MB", 1000'000},
-      {"GB", 1000'000'000},
-      {"TB", 1000'000'000'000},
-      {"KiB", 1ULL << 10},
-      {"MiB", 1ULL << 20},
-      {"GiB", 1ULL << 30},
-      {"TiB", 1ULL << 40},
-  };
-  std::size_t digits = 0;
-  while (digits < w.text.size() && is_digit(w.text[digits])) ++digits;
-  const std::string_view suffix = w.text.substr(digits);
-  const std::string shown(w.text);
-  for (const unit& u : units) {
-    if (u.name != suffix || digits == 0) continue;
-    auto n = parse_count(w.text.substr(0, digits));
-    if (!n || *n > std::numeric_limits<std::uint64_t>::max() / u.factor) {
-      return rules_error(errc::invalid_argument, line, w.column,
-                         "size '" + shown + "' is too large");
-    }
-    return *n * u.factor;
-  }
-  return rules_error(errc::invalid_argument, line, w.column,
-                     "invalid size '" + shown +
-                         "' (expected a number of bytes with an optional unit B, KB, MB, GB, "
-                         "TB, KiB, MiB, GiB or TiB, as in 20GiB)");
+  auto n = coop::tm::parse_size(w.text);
+  if (!n) return rules_error(errc::invalid_argument, line, w.column, n.err().message);
+  return n;
 }
 
 result<interval> parse_age(const word& w, std::uint32_t line) {
@@ -220,3 +192,44 @@ std::string format_age(interval i) {
 }
 
 }  // namespace coop::tm::detail
+
+namespace coop::tm {
+
+model::result<std::uint64_t> parse_size(std::string_view text) {
+  struct unit {
+    std::string_view name;
+    std::uint64_t factor;
+  };
+  static constexpr unit units[] = {
+      {"", 1},
+      {"B", 1},
+      {"KB", 1000},
+      {"MB", 1000'000},
+      {"GB", 1000'000'000},
+      {"TB", 1000'000'000'000},
+      {"KiB", 1ULL << 10},
+      {"MiB", 1ULL << 20},
+      {"GiB", 1ULL << 30},
+      {"TiB", 1ULL << 40},
+  };
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  const std::string_view suffix = text.substr(digits);
+  const std::string shown(text);
+  for (const unit& u : units) {
+    if (u.name != suffix || digits == 0) continue;
+    std::uint64_t n = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + digits, n);
+    if (ec != std::errc() || p != text.data() + digits ||
+        n > std::numeric_limits<std::uint64_t>::max() / u.factor) {
+      return model::error{model::errc::invalid_argument, "size '" + shown + "' is too large"};
+    }
+    return n * u.factor;
+  }
+  return model::error{model::errc::invalid_argument,
+                      "invalid size '" + shown +
+                          "' (expected a number of bytes with an optional unit B, KB, MB, GB, "
+                          "TB, KiB, MiB, GiB or TiB, as in 20GiB)"};
+}
+
+}  // namespace coop::tm

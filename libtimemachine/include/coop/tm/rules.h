@@ -73,6 +73,12 @@ struct class_tiers {
   std::vector<tier> tiers;
 };
 
+/// Parses a size as the rules text writes it: a number of bytes with an
+/// optional unit B, KB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB
+/// (powers of 1024), e.g. `20GiB`. Errors: invalid_argument naming the
+/// text (not a size, or too large for 64 bits).
+COOP_TM_EXPORT model::result<std::uint64_t> parse_size(std::string_view text);
+
 /// A parsed, validated rules text.
 class COOP_TM_EXPORT rule_set {
  public:
