@@ -33,21 +33,8 @@ set(expected
   machine.nproc NUMBER
   machine.cpu STRING
   checksum NUMBER)
-list(LENGTH expected n)
-math(EXPR last "${n} - 1")
-foreach(i RANGE 0 ${last} 2)
-  math(EXPR j "${i} + 1")
-  list(GET expected ${i} shown)
-  list(GET expected ${j} want)
-  string(REPLACE "." ";" path "${shown}")
-  string(JSON got ERROR_VARIABLE missing TYPE "${out}" ${path})
-  if(missing)
-    message(FATAL_ERROR "key ${shown} missing from the JSON output:\n${out}")
-  endif()
-  if(NOT got STREQUAL want)
-    message(FATAL_ERROR "key ${shown} is ${got}, expected ${want}:\n${out}")
-  endif()
-endforeach()
+include(${CMAKE_CURRENT_LIST_DIR}/json_keys.cmake)
+coop_check_json_types("${out}" ${expected})
 
 string(JSON events GET "${out}" events)
 if(NOT events EQUAL 300)

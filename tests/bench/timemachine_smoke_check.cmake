@@ -40,21 +40,8 @@ set(expected
   retention.discard.days_answerable NUMBER
   machine.cpu STRING
   targets OBJECT)
-list(LENGTH expected n)
-math(EXPR last "${n} - 1")
-foreach(i RANGE 0 ${last} 2)
-  math(EXPR j "${i} + 1")
-  list(GET expected ${i} shown)
-  list(GET expected ${j} want)
-  string(REPLACE "." ";" path "${shown}")
-  string(JSON got ERROR_VARIABLE missing TYPE "${out}" ${path})
-  if(missing)
-    message(FATAL_ERROR "key ${shown} missing from the JSON output:\n${out}")
-  endif()
-  if(NOT got STREQUAL want)
-    message(FATAL_ERROR "key ${shown} is ${got}, expected ${want}:\n${out}")
-  endif()
-endforeach()
+include(${CMAKE_CURRENT_LIST_DIR}/json_keys.cmake)
+coop_check_json_types("${out}" ${expected})
 
 string(JSON stored GET "${out}" events stored)
 if(NOT stored EQUAL 20000)

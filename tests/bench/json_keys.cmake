@@ -1,0 +1,21 @@
+# coop_check_json_types(<json> <key> <TYPE> [<key> <TYPE> ...]): fails the
+# script, quoting the JSON, unless every dotted <key> exists in <json> with
+# the string(JSON ... TYPE) <TYPE>. Shared by the benchmarks' smoke checks.
+function(coop_check_json_types out)
+  set(expected ${ARGN})
+  list(LENGTH expected n)
+  math(EXPR last "${n} - 1")
+  foreach(i RANGE 0 ${last} 2)
+    math(EXPR j "${i} + 1")
+    list(GET expected ${i} shown)
+    list(GET expected ${j} want)
+    string(REPLACE "." ";" path "${shown}")
+    string(JSON got ERROR_VARIABLE missing TYPE "${out}" ${path})
+    if(missing)
+      message(FATAL_ERROR "key ${shown} missing from the JSON output:\n${out}")
+    endif()
+    if(NOT got STREQUAL want)
+      message(FATAL_ERROR "key ${shown} is ${got}, expected ${want}:\n${out}")
+    endif()
+  endforeach()
+endfunction()
