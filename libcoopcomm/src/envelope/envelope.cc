@@ -1,0 +1,176 @@
+// Envelope serialisation, signing and verification.
+#include "envelope/envelope.h"
+
+#include <capnp/message.h>
+
+#include <cstring>
+
+#include "coop/comm/identity.h"
+#include "frame.capnp.h"
+
+namespace coop::comm::envelope {
+
+namespace {
+
+kj::ArrayPtr<const kj::byte> data_of(std::string_view s) {
+  return {reinterpret_cast<const kj::byte*>(s.data()), s.size()};
+}
+
+std::string_view view_of(capnp::Data::Reader d) {
+  return {reinterpret_cast<const char*>(d.begin()), d.size()};
+}
+
+}  // namespace
+
+const char* to_string(outcome o) noexcept {
+  switch (o) {
+    case outcome::none: return "none";
+    case outcome::pending: return "pending";
+    case outcome::approved: return "approved";
+    case outcome::refused: return "refused";
+    case outcome::expired: return "expired";
+    case outcome::denied: return "denied";
+    case outcome::failed: return "failed";
+  }
+  return "unknown";
+}
+
+std::string encode_item(const item& it) {
+  capnp::MallocMessageBuilder mb(64 + static_cast<unsigned>(it.payload.size() / 8));
+  auto b = mb.initRoot<wire::Item>();
+  b.setIndex(it.index);
+  b.setKind(static_cast<wire::Kind>(it.k));
+  b.setTopic(it.topic);
+  if (!it.destination.empty()) b.setDestination(it.destination);
+  b.setRequestId(it.request_id);
+  if (!it.content_type.empty()) b.setContentType(it.content_type);
+  b.setPayload(data_of(it.payload));
+  b.setOutcome(static_cast<wire::Outcome>(it.result));
+  if (!it.reason.empty()) b.setReason(it.reason);
+  return wire_io::serialise(mb);
+}
+
+result<item> decode_item(std::string_view bytes, const wire_io::message_limits& limits) {
+  auto m = wire_io::open_message(
+      {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}, limits);
+  if (!m) return m.err();
+  return wire_io::guard("item", [&]() -> result<item> {
+    auto r = m->root<wire::Item>();
+    item it;
+    it.index = r.getIndex();
+    const auto k = static_cast<unsigned>(r.getKind());
+    if (k > static_cast<unsigned>(kind::outcome))
+      return error{errc::protocol, "item: unknown kind " + std::to_string(k)};
+    it.k = static_cast<kind>(k);
+    it.topic = r.getTopic();
+    it.destination = r.getDestination();
+    it.request_id = r.getRequestId();
+    it.content_type = r.getContentType();
+    auto p = r.getPayload();
+    it.payload.assign(reinterpret_cast<const char*>(p.begin()), p.size());
+    const auto o = static_cast<unsigned>(r.getOutcome());
+    if (o > static_cast<unsigned>(outcome::failed))
+      return error{errc::protocol, "item: unknown outcome " + std::to_string(o)};
+    it.result = static_cast<outcome>(o);
+    it.reason = r.getReason();
+    return it;
+  });
+}
+
+std::string encode_header(const header& h) {
+  capnp::MallocMessageBuilder mb(128 + static_cast<unsigned>(h.digests.size() * 6));
+  auto b = mb.initRoot<wire::Header>();
+  b.setOrigin(h.origin);
+  b.setOriginKey(data_of(h.origin_key));
+  b.setSequence(h.sequence);
+  b.setIssuedAt(h.issued_at);
+  b.setExpiresAt(h.expires_at);
+  b.setHopLimit(h.hop_limit);
+  auto d = b.initDigests(static_cast<unsigned>(h.digests.size()));
+  for (unsigned i = 0; i < h.digests.size(); ++i) {
+    d.set(i, kj::ArrayPtr<const kj::byte>(h.digests[i].data(), h.digests[i].size()));
+  }
+  return wire_io::serialise(mb);
+}
+
+result<header> decode_header(std::string_view bytes, const wire_io::message_limits& limits) {
+  auto m = wire_io::open_message(
+      {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}, limits);
+  if (!m) return m.err();
+  return wire_io::guard("envelope header", [&]() -> result<header> {
+    auto r = m->root<wire::Header>();
+    header h;
+    h.origin = r.getOrigin();
+    h.origin_key = std::string(view_of(r.getOriginKey()));
+    h.sequence = r.getSequence();
+    h.issued_at = r.getIssuedAt();
+    h.expires_at = r.getExpiresAt();
+    h.hop_limit = r.getHopLimit();
+    auto d = r.getDigests();
+    h.digests.resize(d.size());
+    for (unsigned i = 0; i < d.size(); ++i) {
+      auto one = d[i];
+      if (one.size() != 32)
+        return error{errc::protocol, "envelope header: digest " + std::to_string(i) + " is " +
+                                         std::to_string(one.size()) + " bytes, not 32"};
+      std::memcpy(h.digests[i].data(), one.begin(), 32);
+    }
+    return h;
+  });
+}
+
+wire_envelope seal(const crypto::signing_key& key, header h, std::vector<item> items) {
+  wire_envelope e;
+  e.items.reserve(items.size());
+  h.digests.clear();
+  h.digests.reserve(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    items[i].index = static_cast<std::uint32_t>(i);
+    e.items.push_back(encode_item(items[i]));
+    h.digests.push_back(crypto::sha256(e.items.back()));
+  }
+  h.origin_key = key.public_key();
+  e.header_bytes = encode_header(h);
+  e.signature = key.sign(crypto::signed_bytes(e.header_bytes));
+  return e;
+}
+
+result<header> verify(const wire_envelope& e, check_context& ctx) {
+  auto h = decode_header(e.header_bytes, ctx.limits);
+  if (!h) return h.err();
+  const peer_config* origin = ctx.config->find_peer(h->origin);
+  if (!origin) return error{errc::signature, "unknown origin '" + h->origin + "'"};
+  if (h->origin_key.size() != 32)
+    return error{errc::signature, "origin key of '" + h->origin + "' is not 32 bytes"};
+  if (spki_pin_of_ed25519(h->origin_key) != origin->spki_pin)
+    return error{errc::signature, "key of origin '" + h->origin + "' does not match its pin (" +
+                                      origin->where + ")"};
+  if (!ctx.verifier->verify(h->origin_key, crypto::signed_bytes(e.header_bytes), e.signature))
+    return error{errc::signature, "bad signature from origin '" + h->origin + "' sequence " +
+                                      std::to_string(h->sequence)};
+  if (h->expires_at < ctx.now)
+    return error{errc::signature, "envelope from '" + h->origin + "' sequence " +
+                                      std::to_string(h->sequence) + " expired"};
+  const auto skew = std::chrono::nanoseconds(ctx.config->limits.clock_skew).count();
+  if (h->issued_at > ctx.now + skew)
+    return error{errc::signature, "envelope from '" + h->origin + "' issued in the future"};
+  if (e.hops.size() > h->hop_limit)
+    return error{errc::signature, "envelope from '" + h->origin + "' crossed " +
+                                      std::to_string(e.hops.size()) + " sites, over its limit " +
+                                      std::to_string(h->hop_limit)};
+  return h;
+}
+
+result<item> open_item(std::string_view bytes, const header& h,
+                       const wire_io::message_limits& limits) {
+  auto it = decode_item(bytes, limits);
+  if (!it) return it.err();
+  if (it->index >= h.digests.size())
+    return error{errc::signature, "item index " + std::to_string(it->index) + " out of range"};
+  if (crypto::sha256(bytes) != h.digests[it->index])
+    return error{errc::signature, "item " + std::to_string(it->index) + " from '" + h.origin +
+                                      "' does not match its signed digest"};
+  return it;
+}
+
+}  // namespace coop::comm::envelope

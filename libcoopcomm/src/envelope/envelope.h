@@ -1,0 +1,99 @@
+// Envelopes: a signed header (origin, origin key, sequence, issued-at,
+// expiry, hop limit, one SHA-256 per item) and the items it covers. A sender
+// signs a whole batch once; a relay forwards the header and signature
+// untouched with any subset of the items, appending its name to the unsigned
+// hop list. A receiver verifies the signature once per envelope and each
+// item against its digest. Functions here are pure; see node/ for who calls
+// them on which thread.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "coop/comm/config.h"
+#include "coop/comm/result.h"
+#include "crypto/signing.h"
+#include "wire/frame_io.h"
+
+namespace coop::comm::envelope {
+
+/// Mirrors wire::Kind.
+enum class kind : std::uint8_t { publish = 0, direct = 1, request = 2, response = 3, outcome = 4 };
+
+/// Mirrors wire::Outcome.
+enum class outcome : std::uint8_t {
+  none = 0, pending = 1, approved = 2, refused = 3, expired = 4, denied = 5, failed = 6
+};
+
+/// "pending", "approved", ...
+const char* to_string(outcome o) noexcept;
+
+/// One application message.
+struct item {
+  std::uint32_t index = 0;
+  kind k = kind::publish;
+  std::string topic;
+  std::string destination;
+  std::uint64_t request_id = 0;
+  std::string content_type;
+  std::string payload;
+  outcome result = outcome::none;
+  std::string reason;
+};
+
+/// The signed header.
+struct header {
+  std::string origin;
+  std::string origin_key;  ///< Raw Ed25519 public key, 32 bytes.
+  std::uint64_t sequence = 0;
+  std::int64_t issued_at = 0;   ///< ns since the epoch.
+  std::int64_t expires_at = 0;  ///< ns since the epoch.
+  std::uint8_t hop_limit = 8;
+  std::vector<std::array<std::uint8_t, 32>> digests;
+};
+
+/// An envelope as carried in a frame: signed bytes, signature, hops, items.
+struct wire_envelope {
+  std::string header_bytes;
+  std::string signature;
+  std::vector<std::string> hops;
+  std::vector<std::string> items;  ///< Serialised items.
+};
+
+/// Serialises an item.
+std::string encode_item(const item& it);
+/// Parses a serialised item under `limits`.
+result<item> decode_item(std::string_view bytes, const wire_io::message_limits& limits);
+
+/// Serialises `h` (its digests already filled).
+std::string encode_header(const header& h);
+/// Parses a serialised header under `limits`.
+result<header> decode_header(std::string_view bytes, const wire_io::message_limits& limits);
+
+/// Builds and signs an envelope over `items` (their indices are set to their
+/// positions): the digests are computed here.
+wire_envelope seal(const crypto::signing_key& key, header h, std::vector<item> items);
+
+/// What the receiver needs to check an envelope.
+struct check_context {
+  const site_config* config = nullptr;
+  crypto::verifier* verifier = nullptr;
+  std::int64_t now = 0;  ///< ns since the epoch.
+  wire_io::message_limits limits;
+};
+
+/// Verifies an envelope's header: the origin is a known site whose pin
+/// matches the key it carries, the signature is valid, it has not expired,
+/// it was not issued further in the future than the clock skew allows, and
+/// it has not crossed more sites than its hop limit. Errors: errc::signature
+/// with the reason (the caller counts and logs it with the peer).
+result<header> verify(const wire_envelope& e, check_context& ctx);
+
+/// Parses item `bytes` and checks it against the verified header `h`: its
+/// index is in range and its SHA-256 equals the digest signed for it.
+result<item> open_item(std::string_view bytes, const header& h, const wire_io::message_limits& limits);
+
+}  // namespace coop::comm::envelope

@@ -1,0 +1,138 @@
+// Inbound: verifying envelopes, the replay window, access rules on receipt,
+// local delivery and relaying.
+#include <algorithm>
+
+#include "coop/comm/topic.h"
+#include "node/node_impl.h"
+#include "node/session.h"
+
+namespace coop::comm {
+
+namespace {
+
+verb verb_of(envelope::kind k) {
+  switch (k) {
+    case envelope::kind::publish:
+    case envelope::kind::direct: return verb::publish;
+    case envelope::kind::request: return verb::request;
+    case envelope::kind::response:
+    case envelope::kind::outcome: return verb::respond;
+  }
+  return verb::publish;
+}
+
+}  // namespace
+
+void node::impl::on_envelope(session& from, envelope::wire_envelope env) {
+  envelope::check_context ctx{&cfg_, &verifier_, now_ns(), limits_};
+  auto h = envelope::verify(env, ctx);
+  link* l = from.peer_link();
+  if (!h) {
+    stats_.refused_signature += std::max<std::size_t>(env.items.size(), 1);
+    if (l) l->status.refused += env.items.size();
+    note_refusal(from.peer(), "", "", "envelope", h.err().message);
+    return;
+  }
+  if (h->origin == self_) {  // our own, back through a cycle
+    stats_.duplicates += env.items.size();
+    return;
+  }
+  std::shared_ptr<const signed_part> onward;  // made when something is relayed
+  for (auto& raw : env.items) {
+    auto it = envelope::open_item(raw, *h, limits_);
+    if (!it) {
+      ++stats_.refused_signature;
+      if (l) ++l->status.refused;
+      note_refusal(from.peer(), h->origin, "", "envelope", it.err().message);
+      continue;
+    }
+    switch (replay_->check(h->origin, h->sequence, h->issued_at, it->index,
+                           static_cast<std::uint32_t>(h->digests.size()))) {
+      case state::replay_verdict::duplicate: ++stats_.duplicates; continue;
+      case state::replay_verdict::too_old:
+        ++stats_.replays;
+        if (l) ++l->status.refused;
+        note_refusal(from.peer(), h->origin, it->topic, "envelope",
+                     "replayed or older than the replay window (sequence " +
+                         std::to_string(h->sequence) + ")");
+        continue;
+      case state::replay_verdict::fresh: break;
+    }
+    if (auto v = validate_topic(it->topic); !v) {
+      ++stats_.refused_signature;
+      note_refusal(from.peer(), h->origin, "", "envelope", v.err().message);
+      continue;
+    }
+    const verb v = verb_of(it->k);
+    auto d = check_access(cfg_, from.peer(), v, it->topic);
+    if (d.allowed && h->origin != from.peer()) d = check_access(cfg_, h->origin, v, it->topic);
+    if (!d.allowed) {
+      ++stats_.refused_access;
+      if (l) ++l->status.refused;
+      note_refusal(from.peer(), h->origin, it->topic, to_string(v), d.rule);
+      if (it->k == envelope::kind::request && it->destination == self_) {
+        message m;
+        m.origin = h->origin;
+        m.topic = it->topic;
+        m.request_id = it->request_id;
+        envelope::item no;
+        no.k = envelope::kind::outcome;
+        no.result = envelope::outcome::denied;
+        no.reason = "access rules of '" + self_ + "' refuse " + to_string(v) + " on " + it->topic;
+        answer(m, std::move(no));
+      }
+      continue;
+    }
+    if (l) ++l->status.received;
+    const bool for_me = it->k == envelope::kind::publish || it->destination == self_;
+    const bool forward = cfg_.relay && (it->k == envelope::kind::publish || !for_me) &&
+                         env.hops.size() + 1 <= h->hop_limit;
+    if (forward) {
+      if (!onward) {
+        auto hops = env.hops;
+        hops.push_back(self_);
+        onward = std::make_shared<signed_part>(signed_part{env.header_bytes, env.signature, hops});
+      }
+      route_item(onward, std::make_shared<const std::string>(raw), *it, h->origin, env.hops, &from);
+    } else if (!for_me) {
+      ++stats_.dropped_no_route;
+    }
+    if (!for_me) continue;
+    message m;
+    m.origin = h->origin;
+    m.from = from.peer();
+    m.topic = std::move(it->topic);
+    m.content_type = std::move(it->content_type);
+    m.payload = std::move(it->payload);
+    m.sequence = h->sequence;
+    m.issued_at = h->issued_at;
+    m.hops = env.hops;
+    m.request_id = it->request_id;
+    m.direct = it->k != envelope::kind::publish;
+    switch (it->k) {
+      case envelope::kind::publish:
+      case envelope::kind::direct: deliver(m); break;
+      case envelope::kind::request: handle_request(m, *it); break;
+      case envelope::kind::response:
+      case envelope::kind::outcome: handle_answer(m, *it); break;
+    }
+  }
+}
+
+void node::impl::deliver(const message& m) {
+  bool any = false;
+  // Handlers may subscribe or unsubscribe: iterate over a snapshot of ids.
+  std::vector<std::uint64_t> ids;
+  for (const auto& [id, sub] : subscriptions_)
+    if (topic_covers(sub.prefix, m.topic)) ids.push_back(id);
+  for (auto id : ids) {
+    auto it = subscriptions_.find(id);
+    if (it == subscriptions_.end()) continue;
+    auto handler = it->second.handler;
+    handler(m);
+    any = true;
+  }
+  if (any) ++stats_.delivered;
+}
+
+}  // namespace coop::comm

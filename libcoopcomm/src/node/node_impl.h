@@ -1,0 +1,210 @@
+// The private state of a node and the classes behind it. Everything in
+// node::impl except the inbox (guarded by inbox_mutex_) and the snapshot
+// getters (which run on the I/O thread through run_sync) is touched only by
+// the I/O thread.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "coop/comm/node.h"
+#include "crypto/signing.h"
+#include "envelope/envelope.h"
+#include "state/replay.h"
+#include "wire/frame_io.h"
+
+typedef struct x509_store_st X509_STORE;
+
+namespace coop::comm {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+class session;
+
+/// Nanoseconds since the Unix epoch.
+std::int64_t now_ns();
+
+/// Signed bytes shared by every copy of an envelope in the peers' queues.
+struct signed_part {
+  std::string header_bytes;
+  std::string signature;
+  std::vector<std::string> hops;  ///< As it will be sent (a relay appended itself).
+};
+
+/// One item waiting in a peer's outbound queue.
+struct queued_item {
+  std::shared_ptr<const signed_part> env;
+  std::shared_ptr<const std::string> bytes;
+  overflow_policy policy = overflow_policy::drop_newest;
+};
+
+/// What the application (or the I/O thread itself) wants signed and sent.
+struct outgoing {
+  envelope::item item;
+};
+
+/// A configured neighbour and the state of the link to it.
+struct link {
+  const peer_config* cfg = nullptr;
+  std::shared_ptr<session> current;  ///< The authenticated session, if up.
+  peer_status status;
+  std::chrono::milliseconds backoff{0};
+  std::unique_ptr<asio::steady_timer> retry;
+  bool dialling = false;
+};
+
+/// A request this site sent and waits for.
+struct pending_request {
+  std::uint64_t id = 0;
+  envelope::item item;
+  response_handler done;
+  std::unique_ptr<asio::steady_timer> deadline;
+  bool held = false;  ///< The other site holds it for approval.
+};
+
+/// An answer this site gave, kept to answer re-sent requests the same way.
+struct answered {
+  envelope::item answer;
+  std::int64_t at = 0;
+};
+
+/// An inbound request held for approval.
+struct held_request {
+  approval info;
+  envelope::item item;
+  std::unique_ptr<asio::steady_timer> expiry;
+};
+
+class node::impl {
+ public:
+  explicit impl(site_config cfg);
+  ~impl();
+
+  result<void> init();   // keys, TLS, state, listener; called before the thread starts
+  void run_thread();
+  void shutdown(std::chrono::milliseconds grace);
+
+  // Runs f on the I/O thread and waits for its result (directly when called
+  // from the I/O thread).
+  template <class F>
+  auto run_sync(F&& f) -> decltype(f());
+
+  // --- application side (any thread) ---
+  result<void> post_outgoing(envelope::item it, const send_options& opts);
+
+  // --- I/O thread ---
+  void flush_outgoing();
+  void stage(envelope::item it);  // queue an item made on the I/O thread
+  void route_sealed(const envelope::wire_envelope& env, const std::vector<envelope::item>& items);
+  void route_item(const std::shared_ptr<const signed_part>& part,
+                  const std::shared_ptr<const std::string>& bytes, const envelope::item& it,
+                  const std::string& origin, const std::vector<std::string>& hops,
+                  const session* from);
+  bool enqueue(session& s, queued_item q);
+  void on_envelope(session& from, envelope::wire_envelope env);
+  void handle_item(session& from, const envelope::header& h, const envelope::wire_envelope& env,
+                   envelope::item it, const std::shared_ptr<const std::string>& bytes);
+  void deliver(const message& m);
+  void handle_request(const message& m, const envelope::item& it);
+  void run_handler(const message& m);
+  void answer(const message& request, envelope::item answer);
+  void handle_answer(const message& m, const envelope::item& it);
+  void resend_requests(const std::string& peer);
+  void session_up(const std::shared_ptr<session>& s);
+  void session_down(session& s, const std::string& reason);
+  void peer_subscriptions_changed();
+  std::vector<std::string> advertised_for(const session& s) const;
+  void note_refusal(std::string peer, std::string origin, std::string topic, std::string what,
+                    std::string reason);
+  void set_status(link& l, peer_state st, std::string reason);
+  void dial(link& l);
+  void schedule_redial(link& l);
+  void accept_next();
+  link* link_by_pin(const std::string& pin);
+  link* link_by_name(std::string_view name);
+  // Checks the peer's certificate after the TLS handshake: its SPKI pin
+  // names a configured neighbour (the one dialled, when `expected`), it
+  // chains to that neighbour's CA, and its CN is the neighbour's name.
+  result<link*> verify_peer_certificate(void* ssl, session& s, link* expected);
+  void expire_held(std::uint64_t id);
+  void decide(std::uint64_t id, bool approve, std::string note);
+  void save_state();
+  bool idle() const;
+
+  site_config cfg_;
+  std::string self_;
+  asio::io_context io_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  std::thread thread_;
+  std::thread::id io_thread_id_;
+  std::unique_ptr<asio::ssl::context> tls_;
+  std::map<std::string, X509_STORE*> ca_stores_;  // per CA file, for the per-peer check
+  std::unique_ptr<tcp::acceptor> acceptor_;
+  std::uint16_t port_ = 0;
+  std::size_t handshaking_ = 0;
+  std::unique_ptr<asio::steady_timer> housekeeping_;
+
+  crypto::signing_key key_;
+  crypto::verifier verifier_;
+  std::optional<state::replay_window> replay_;
+  std::optional<state::sequence_lease> lease_;
+  std::int64_t started_at_ = 0;
+  wire_io::message_limits limits_;
+
+  std::map<std::string, link> links_;                   // neighbours by name
+  std::vector<std::shared_ptr<session>> sessions_;      // every live session
+  struct subscription { std::string prefix; message_handler handler; };
+  std::map<std::uint64_t, subscription> subscriptions_;
+  std::map<std::string, request_handler> handlers_;     // by prefix
+  status_handler status_handler_;
+  std::uint64_t next_local_id_ = 1;
+
+  std::map<std::uint64_t, pending_request> requests_;
+  std::map<std::string, answered> answered_;             // "origin/id"
+  std::set<std::string> in_flight_;                      // requests being held
+  std::map<std::uint64_t, held_request> held_;
+  std::uint64_t next_approval_ = 1;
+
+  node_stats stats_;
+  std::deque<refusal> refusals_;
+
+  // Inbox: items from application threads, sealed on the I/O thread.
+  mutable std::mutex inbox_mutex_;
+  std::condition_variable inbox_room_;
+  std::vector<envelope::item> inbox_;
+  std::size_t inbox_bytes_ = 0;
+  bool flush_posted_ = false;
+  std::vector<envelope::item> staged_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> stopped_{false};
+  std::mt19937_64 rng_{std::random_device{}()};
+};
+
+template <class F>
+auto node::impl::run_sync(F&& f) -> decltype(f()) {
+  if (std::this_thread::get_id() == io_thread_id_ || stopped_) return f();
+  std::packaged_task<decltype(f())()> task(std::forward<F>(f));
+  auto fut = task.get_future();
+  asio::post(io_, [&task] { task(); });
+  return fut.get();
+}
+
+}  // namespace coop::comm

@@ -1,0 +1,96 @@
+// One TLS connection to a peer: the TLS 1.3 handshake, the hello exchange,
+// then frames both ways. Reads and writes are asynchronous on the node's I/O
+// thread; the outbound queue is bounded in bytes and overflows by each
+// item's policy. Timers cut off a peer that does not finish its handshake,
+// stays silent past the idle timeout, or stops in the middle of a frame.
+#pragma once
+
+#include <boost/asio/ssl/stream.hpp>
+
+#include <chrono>
+#include <deque>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "node/node_impl.h"
+
+namespace coop::comm {
+
+class session : public std::enable_shared_from_this<session> {
+ public:
+  enum class phase { handshaking, hello, up, closing, closed };
+
+  /// `expected`: the link this site dialled (null for an accepted connection).
+  session(node::impl& owner, tcp::socket socket, link* expected);
+
+  void start();
+  /// Queues an item; applies the overflow policy. False when it was dropped.
+  bool enqueue(queued_item q);
+  /// Queues a control frame (hello, subscriptions, ping, refusal, bye) ahead of items.
+  void send_control(std::string frame);
+  /// Sends a refusal frame and closes after it is written.
+  void refuse_and_close(std::uint16_t code, const std::string& reason);
+  /// Closes now (or after the pending writes when `graceful`).
+  void close(const std::string& reason, bool graceful = false);
+
+  [[nodiscard]] phase state() const noexcept { return phase_; }
+  [[nodiscard]] const std::string& peer() const noexcept { return peer_; }
+  [[nodiscard]] link* peer_link() const noexcept { return link_; }
+  [[nodiscard]] bool dialled() const noexcept { return dialled_; }
+  [[nodiscard]] bool relays() const noexcept { return peer_relays_; }
+  [[nodiscard]] std::size_t queue_bytes() const noexcept { return queue_bytes_; }
+  [[nodiscard]] bool writing() const noexcept { return writing_; }
+  [[nodiscard]] const std::string& address() const noexcept { return address_; }
+
+  /// The prefixes the peer subscribed to.
+  std::vector<std::string> subscriptions;
+  /// The set this site last advertised to the peer.
+  std::vector<std::string> advertised;
+
+ private:
+  void on_handshake(const boost::system::error_code& ec);
+  void read_header();
+  void read_body(std::size_t n);
+  void on_frame();
+  void handle_hello(const std::string& site, std::uint16_t min_v, std::uint16_t max_v,
+                    std::uint32_t max_frame, bool relay);
+  void write_next();
+  std::string compose_items(std::size_t budget);
+  void arm_idle();
+  void arm_keepalive();
+  void protocol_error(const std::string& reason);
+  bool rate_allows_read(std::size_t items, std::size_t bytes);
+
+  node::impl& owner_;
+  asio::ssl::stream<tcp::socket> stream_;
+  asio::steady_timer handshake_timer_;
+  asio::steady_timer idle_timer_;
+  asio::steady_timer keepalive_timer_;
+  asio::steady_timer rate_timer_;
+  link* link_ = nullptr;
+  bool dialled_ = false;
+  bool peer_relays_ = false;
+  phase phase_ = phase::handshaking;
+  std::string peer_;
+  std::string address_;
+  std::size_t peer_max_frame_ = 1 << 20;
+
+  std::uint8_t header_[4] = {};
+  std::vector<std::uint8_t> body_;
+
+  std::deque<std::string> control_;
+  std::deque<queued_item> items_;
+  std::size_t queue_bytes_ = 0;
+  std::string out_;
+  bool writing_ = false;
+  bool close_after_write_ = false;
+  std::string closing_reason_;
+  std::chrono::steady_clock::time_point last_write_{};
+
+  // Inbound rate limit (token bucket); zero rates mean unlimited.
+  double msg_rate_ = 0, byte_rate_ = 0, msg_tokens_ = 0, byte_tokens_ = 0;
+  std::chrono::steady_clock::time_point refill_at_{};
+};
+
+}  // namespace coop::comm
