@@ -25,6 +25,7 @@
 
 #include "coop/comm/identity.h"
 #include "identity/openssl_handles.h"
+#include "identity/pem_files.h"
 
 namespace fs = std::filesystem;
 using namespace coop::comm;
@@ -226,6 +227,32 @@ TEST_CASE("existing files are never overwritten") {
   CHECK(r.err().message == "refusing to overwrite existing file " + lone.string());
   CHECK_FALSE(fs::exists(p.dir.path() / "sites" / "site-b.key"));
   CHECK(slurp(lone) == "mine\n");
+}
+
+TEST_CASE("new files appear whole, with the asked mode, and never replace a file") {
+  temp_dir dir;
+  const fs::path p = dir.path() / "f.pem";
+  REQUIRE(coop::comm::detail::write_new_file(p, "first\n", 0600).ok());
+  CHECK(slurp(p) == "first\n");
+  CHECK(mode_of(p) == 0600);
+  auto r = coop::comm::detail::write_new_file(p, "second\n", 0600);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.err().code == errc::invalid_argument);
+  CHECK(r.err().message == "refusing to overwrite existing file " + p.string());
+  CHECK(slurp(p) == "first\n");
+  // A dangling symbolic link is not followed or replaced either.
+  const fs::path link = dir.path() / "link.pem";
+  fs::create_symlink(dir.path() / "elsewhere", link);
+  CHECK_FALSE(coop::comm::detail::write_new_file(link, "x", 0600).ok());
+  CHECK_FALSE(fs::exists(dir.path() / "elsewhere"));
+  // No temporary file is left behind.
+  CHECK(names_in(dir.path()) == std::vector<std::string>{"f.pem", "link.pem"});
+  // A directory that does not exist is an I/O error naming the path.
+  const fs::path missing = dir.path() / "no" / "g.pem";
+  r = coop::comm::detail::write_new_file(missing, "x", 0644);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.err().code == errc::io);
+  CHECK(r.err().message.find((dir.path() / "no").string()) != std::string::npos);
 }
 
 TEST_CASE("the pin is the SHA-256 of the certificate's SubjectPublicKeyInfo") {

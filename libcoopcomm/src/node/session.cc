@@ -11,6 +11,8 @@
 
 namespace coop::comm {
 
+std::string describe_handshake_failure(void* ssl, const std::string& what);
+
 namespace {
 
 std::string text_of(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
@@ -50,7 +52,7 @@ void session::on_handshake(const boost::system::error_code& ec) {
   if (phase_ == phase::closed) return;
   if (ec) {
     ++owner_.stats_.refused_connections;
-    std::string reason = "TLS handshake failed: " + ec.message();
+    std::string reason = describe_handshake_failure(stream_.native_handle(), ec.message());
     owner_.note_refusal(peer_.empty() ? address_ : peer_, "", "", "connect", reason);
     if (link_) owner_.set_status(*link_, peer_state::refused, reason);
     close(reason);

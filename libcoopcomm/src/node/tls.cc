@@ -119,3 +119,18 @@ void free_ca_stores(node::impl& n) {
 }
 
 }  // namespace coop::comm
+
+namespace coop::comm {
+
+std::string describe_handshake_failure(void* ssl_handle, const std::string& what) {
+  SSL* ssl = static_cast<SSL*>(ssl_handle);
+  std::string out = "TLS handshake failed: " + what;
+  const long v = SSL_get_verify_result(ssl);
+  if (v != X509_V_OK) out += " (" + std::string(X509_verify_cert_error_string(v)) + ")";
+  if (what.find("unsupported protocol") != std::string::npos ||
+      what.find("wrong version") != std::string::npos)
+    out += " (this site speaks TLS version 1.3 only)";
+  return out;
+}
+
+}  // namespace coop::comm
