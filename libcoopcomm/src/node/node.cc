@@ -102,24 +102,25 @@ void node::impl::save_state() {
   }
 }
 
+void node::impl::housekeeping() {
+  housekeeping_->expires_after(std::chrono::seconds(1));
+  housekeeping_->async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    save_state();
+    housekeeping();
+  });
+}
+
 void node::impl::run_thread() {
   work_.emplace(io_.get_executor());
   housekeeping_ = std::make_unique<asio::steady_timer>(io_);
-  std::function<void()> tick = [this, &tick] {
-    housekeeping_->expires_after(std::chrono::seconds(1));
-    housekeeping_->async_wait([this, &tick](const boost::system::error_code& ec) {
-      if (ec) return;
-      save_state();
-      tick();
-    });
-  };
-  thread_ = std::thread([this, tick]() mutable {
+  thread_ = std::thread([this] {
     io_thread_id_ = std::this_thread::get_id();
-    asio::post(io_, [this, &tick] {
+    asio::post(io_, [this] {
       accept_next();
       for (auto& [name, l] : links_)
         if (l.cfg->connect) dial(l);
-      tick();
+      housekeeping();
     });
     io_.run();
   });

@@ -147,6 +147,7 @@ class node::impl {
   void expire_held(std::uint64_t id);
   void decide(std::uint64_t id, bool approve, std::string note);
   void save_state();
+  void housekeeping();  // every second: save the replay marks, forget old answers
   bool idle() const;
 
   site_config cfg_;
