@@ -62,6 +62,10 @@ result<void> node::impl::init() {
   auto replay = state::replay_window::open(cfg_.state, started_at_);
   if (!replay) return replay.err();
   replay_.emplace(std::move(*replay));
+  auto answers = state::answer_log::open(
+      cfg_.state, started_at_ - 2 * std::chrono::nanoseconds(cfg_.limits.envelope_ttl).count());
+  if (!answers) return answers.err();
+  answers_.emplace(std::move(*answers));
   auto lease = state::sequence_lease::open(cfg_.state);
   if (!lease) return lease.err();
   lease_.emplace(std::move(*lease));
@@ -97,9 +101,7 @@ void node::impl::save_state() {
   // Forget answers older than twice the envelope lifetime: a re-sent request
   // that old would be refused as expired anyway.
   const auto horizon = now_ns() - 2 * std::chrono::nanoseconds(cfg_.limits.envelope_ttl).count();
-  for (auto it = answered_.begin(); it != answered_.end();) {
-    it = it->second.at < horizon ? answered_.erase(it) : std::next(it);
-  }
+  answers_->forget_before(horizon);
 }
 
 void node::impl::housekeeping() {

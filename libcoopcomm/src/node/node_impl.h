@@ -27,6 +27,7 @@
 #include "coop/comm/node.h"
 #include "crypto/signing.h"
 #include "envelope/envelope.h"
+#include "state/answers.h"
 #include "state/replay.h"
 #include "wire/frame_io.h"
 
@@ -78,12 +79,6 @@ struct pending_request {
   response_handler done;
   std::unique_ptr<asio::steady_timer> deadline;
   bool held = false;  ///< The other site holds it for approval.
-};
-
-/// An answer this site gave, kept to answer re-sent requests the same way.
-struct answered {
-  envelope::item answer;
-  std::int64_t at = 0;
 };
 
 /// An inbound request held for approval.
@@ -179,7 +174,7 @@ class node::impl {
   std::uint64_t next_local_id_ = 1;
 
   std::map<std::uint64_t, pending_request> requests_;
-  std::map<std::string, answered> answered_;             // "origin/id"
+  std::optional<state::answer_log> answers_;             // answers given, by origin/id
   std::set<std::string> in_flight_;                      // requests being held
   std::map<std::uint64_t, held_request> held_;
   std::uint64_t next_approval_ = 1;

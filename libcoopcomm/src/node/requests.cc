@@ -26,16 +26,17 @@ void node::impl::answer(const message& request, envelope::item a) {
   if (final) {
     const auto key = key_of(request.origin, request.request_id);
     in_flight_.erase(key);
-    answered_[key] = answered{a, now_ns()};
+    answers_->add(request.origin, request.request_id, now_ns(), envelope::encode_item(a));
   }
   stage(std::move(a));
 }
 
 void node::impl::handle_request(const message& m, const envelope::item&) {
   const auto key = key_of(m.origin, m.request_id);
-  if (auto done = answered_.find(key); done != answered_.end()) {
+  if (const std::string* done = answers_->find(m.origin, m.request_id)) {
     ++stats_.duplicates;
-    stage(done->second.answer);  // the same answer again
+    auto again = envelope::decode_item(*done, limits_);
+    if (again) stage(std::move(*again));  // the same answer again
     return;
   }
   if (in_flight_.count(key)) {
