@@ -33,8 +33,10 @@ class raw_peer {
   raw_peer& operator=(const raw_peer&) = delete;
 
   /// Opens a plain TCP connection to 127.0.0.1:port.
-  bool connect_tcp(std::uint16_t port) {
+  bool connect_tcp(std::uint16_t port, int receive_buffer = 0) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (receive_buffer > 0)  // before connect, so the window is small from the start
+      ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
     sockaddr_in sa{};
     sa.sin_family = AF_INET;
     sa.sin_port = htons(port);
@@ -46,8 +48,9 @@ class raw_peer {
   /// when its paths are empty), trusting `ca`, between TLS versions
   /// `min_version` and `max_version`. True when the handshake completed.
   bool connect_tls(std::uint16_t port, const identity_files& id, const std::filesystem::path& ca,
-                   int min_version = TLS1_3_VERSION, int max_version = TLS1_3_VERSION) {
-    if (!connect_tcp(port)) return false;
+                   int min_version = TLS1_3_VERSION, int max_version = TLS1_3_VERSION,
+                   int receive_buffer = 0) {
+    if (!connect_tcp(port, receive_buffer)) return false;
     ctx_ = SSL_CTX_new(TLS_client_method());
     SSL_CTX_set_min_proto_version(ctx_, min_version);
     SSL_CTX_set_max_proto_version(ctx_, max_version);

@@ -26,6 +26,7 @@ session::session(node::impl& owner, tcp::socket socket, link* expected)
       idle_timer_(owner.io_),
       keepalive_timer_(owner.io_),
       rate_timer_(owner.io_),
+      linger_timer_(owner.io_),
       link_(expected),
       dialled_(expected != nullptr) {
   boost::system::error_code ec;
@@ -303,7 +304,7 @@ bool session::enqueue(queued_item q) {
       case overflow_policy::disconnect:
         ++owner_.stats_.protocol_errors;
         owner_.note_refusal(peer_, "", "", "queue", "outbound queue overflow: disconnecting");
-        refuse_and_close(wire_codes::overloaded, "outbound queue overflow");
+        close("outbound queue overflow");  // the peer is not reading: no farewell
         return false;
       case overflow_policy::drop_oldest:
         while (!items_.empty() && queue_bytes_ + size > limit) {
@@ -406,7 +407,15 @@ void session::write_next() {
 void session::close(const std::string& reason, bool graceful) {
   if (phase_ == phase::closed) return;
   if (graceful && (writing_ || !control_.empty() || !items_.empty())) {
-    if (phase_ != phase::closing) closing_reason_ = reason;
+    if (phase_ != phase::closing) {
+      closing_reason_ = reason;
+      // A peer that does not read what is left cannot hold the close up.
+      auto self = shared_from_this();
+      linger_timer_.expires_after(std::chrono::seconds(2));
+      linger_timer_.async_wait([self](const boost::system::error_code& ec) {
+        if (!ec) self->close(self->closing_reason_ + " (remaining output abandoned)");
+      });
+    }
     phase_ = phase::closing;
     close_after_write_ = true;
     write_next();
@@ -417,6 +426,7 @@ void session::close(const std::string& reason, bool graceful) {
   idle_timer_.cancel();
   keepalive_timer_.cancel();
   rate_timer_.cancel();
+  linger_timer_.cancel();
   items_.clear();
   queue_bytes_ = 0;
   boost::system::error_code ec;

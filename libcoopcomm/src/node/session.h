@@ -68,6 +68,7 @@ class session : public std::enable_shared_from_this<session> {
   asio::steady_timer idle_timer_;
   asio::steady_timer keepalive_timer_;
   asio::steady_timer rate_timer_;
+  asio::steady_timer linger_timer_;  // bounds a graceful close
   link* link_ = nullptr;
   bool dialled_ = false;
   bool peer_relays_ = false;
