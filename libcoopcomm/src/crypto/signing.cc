@@ -6,6 +6,7 @@
 #include <openssl/sha.h>
 
 #include <cstdio>
+#include <memory>
 
 namespace coop::comm::crypto {
 
@@ -28,8 +29,18 @@ std::string raw_public(EVP_PKEY* k) {
 }  // namespace
 
 std::array<std::uint8_t, 32> sha256(std::string_view data) {
+  // OpenSSL 3's one-shot SHA256() looks the algorithm up under a lock on
+  // every call; fetch it once and keep a context per thread.
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
+                                                                          EVP_MD_CTX_free);
   std::array<std::uint8_t, 32> out{};
-  SHA256(bytes(data), data.size(), out.data());
+  unsigned int n = 0;
+  if (!md || !ctx || EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), out.data(), &n) != 1) {
+    SHA256(bytes(data), data.size(), out.data());  // the slow path still answers
+  }
   return out;
 }
 

@@ -3,6 +3,8 @@
 
 #include <capnp/message.h>
 
+#include <algorithm>
+#include <array>
 #include <cstring>
 
 #include "coop/comm/identity.h"
@@ -36,7 +38,10 @@ const char* to_string(outcome o) noexcept {
 }
 
 std::string encode_item(const item& it) {
-  capnp::MallocMessageBuilder mb(64 + static_cast<unsigned>(it.payload.size() / 8));
+  // A per-thread first segment: small items are built without allocating.
+  thread_local std::array<capnp::word, 512> scratch;
+  std::fill(scratch.begin(), scratch.end(), capnp::word());
+  capnp::MallocMessageBuilder mb(kj::ArrayPtr<capnp::word>(scratch.data(), scratch.size()));
   auto b = mb.initRoot<wire::Item>();
   b.setIndex(it.index);
   b.setKind(static_cast<wire::Kind>(it.k));

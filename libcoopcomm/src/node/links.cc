@@ -142,6 +142,7 @@ void node::impl::session_down(session& s, const std::string& reason) {
     keep = *it;
     sessions_.erase(it);
   }
+  update_pressure();
   link* l = s.peer_link();
   if (!l) return;
   if (l->current.get() == &s) {

@@ -109,6 +109,7 @@ void node::impl::housekeeping() {
   housekeeping_->async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     save_state();
+    update_pressure();  // a peer that stalled since stops holding the inbox
     housekeeping();
   });
 }

@@ -107,8 +107,11 @@ class node::impl {
 
   // --- I/O thread ---
   void flush_outgoing();
+  void schedule_flush();       // runs flush_outgoing now, or after the linger
+  bool has_recipient(const envelope::item& it) const;
+  void update_pressure();      // recomputes pressure_ from the peers' queues
   void stage(envelope::item it);  // queue an item made on the I/O thread
-  void route_sealed(const envelope::wire_envelope& env, const std::vector<envelope::item>& items);
+  void route_sealed(envelope::wire_envelope env, const std::vector<envelope::item>& items);
   void route_item(const std::shared_ptr<const signed_part>& part,
                   const std::shared_ptr<const std::string>& bytes, const envelope::item& it,
                   const std::string& origin, const std::vector<std::string>& hops,
@@ -185,11 +188,16 @@ class node::impl {
   // Inbox: items from application threads, sealed on the I/O thread.
   mutable std::mutex inbox_mutex_;
   std::condition_variable inbox_room_;
-  std::vector<envelope::item> inbox_;
+  std::deque<envelope::item> inbox_;
   std::size_t inbox_bytes_ = 0;
   bool flush_posted_ = false;
   std::vector<envelope::item> staged_;
   std::atomic<bool> stopping_{false};
+  // Set while a subscribed peer's queue is over half full: publishers that
+  // asked to block wait for it to drain below a quarter.
+  bool pressure_ = false;
+  std::chrono::steady_clock::time_point last_flush_{};
+  std::unique_ptr<asio::steady_timer> flush_timer_;
   std::atomic<bool> stopped_{false};
   std::mt19937_64 rng_{std::random_device{}()};
 };

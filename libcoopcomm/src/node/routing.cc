@@ -13,17 +13,35 @@
 
 namespace coop::comm {
 
+namespace {
+
+// Signing is the costly part of sending (one Ed25519 signature per envelope,
+// one verification at each receiver): after a flush, the next waits this
+// long so that messages arriving meanwhile share an envelope. An idle node
+// flushes at once.
+constexpr auto flush_linger = std::chrono::microseconds(200);
+// Items sealed per turn of the I/O thread before it writes what it has.
+constexpr std::size_t items_per_turn = 2048;
+
+std::size_t weight(const envelope::item& it) {
+  return it.payload.size() + it.topic.size() + it.content_type.size() + 64;
+}
+
+}  // namespace
+
 result<void> node::impl::post_outgoing(envelope::item it, const send_options& opts) {
-  const std::size_t size = it.payload.size() + it.topic.size() + it.content_type.size() + 64;
+  const std::size_t size = weight(it);
   std::unique_lock lock(inbox_mutex_);
   if (stopping_) return error{errc::closed, "node of '" + self_ + "' is stopping"};
-  if (inbox_bytes_ + size > cfg_.limits.inbox_bytes) {
+  auto full = [&] { return inbox_bytes_ + size > cfg_.limits.inbox_bytes; };
+  if (full() || (opts.block_for.count() > 0 && pressure_)) {
+    // A caller that may wait also waits for the peers' queues to drain.
     const bool room = opts.block_for.count() > 0 &&
                       inbox_room_.wait_for(lock, opts.block_for, [&] {
-                        return stopping_ || inbox_bytes_ + size <= cfg_.limits.inbox_bytes;
+                        return stopping_ || (!full() && !pressure_);
                       });
     if (stopping_) return error{errc::closed, "node of '" + self_ + "' is stopping"};
-    if (!room)
+    if (!room && full())
       return error{errc::overloaded, "inbox of '" + self_ + "' is full (limit inbox-bytes " +
                                          std::to_string(cfg_.limits.inbox_bytes) + ")"};
   }
@@ -31,7 +49,7 @@ result<void> node::impl::post_outgoing(envelope::item it, const send_options& op
   inbox_.push_back(std::move(it));
   if (!flush_posted_) {
     flush_posted_ = true;
-    asio::post(io_, [this] { flush_outgoing(); });
+    asio::post(io_, [this] { schedule_flush(); });
   }
   return {};
 }
@@ -41,22 +59,90 @@ void node::impl::stage(envelope::item it) {
   staged_.push_back(std::move(it));
   if (!flush_posted_) {
     flush_posted_ = true;
+    asio::post(io_, [this] { schedule_flush(); });
+  }
+}
+
+void node::impl::schedule_flush() {
+  const auto due = last_flush_ + flush_linger;
+  std::size_t waiting = 0;
+  {
+    std::lock_guard lock(inbox_mutex_);
+    waiting = inbox_.size() + staged_.size();
+  }
+  if (std::chrono::steady_clock::now() >= due || waiting >= cfg_.limits.batch_items) {
+    flush_outgoing();
+    return;
+  }
+  if (!flush_timer_) flush_timer_ = std::make_unique<asio::steady_timer>(io_);
+  flush_timer_->expires_at(due);
+  flush_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) flush_outgoing();
+  });
+}
+
+bool node::impl::has_recipient(const envelope::item& it) const {
+  if (it.k != envelope::kind::publish) return true;
+  for (const auto& [name, l] : links_) {
+    if (!l.current || l.current->state() != session::phase::up) continue;
+    for (const auto& p : l.current->subscriptions)
+      if (topic_covers(p, it.topic)) return true;
+  }
+  return false;
+}
+
+void node::impl::update_pressure() {
+  const std::size_t limit = cfg_.limits.queue_bytes;
+  bool high = false, low = true;
+  for (const auto& s : sessions_) {
+    // A peer that stopped reading gets its overflow policy, not a wait.
+    if (s->state() != session::phase::up || !s->draining()) continue;
+    high = high || s->queue_bytes() > limit / 2;
+    low = low && s->queue_bytes() <= limit / 4;
+  }
+  bool resume = false;
+  {
+    std::lock_guard lock(inbox_mutex_);
+    if (!pressure_ && high) pressure_ = true;
+    if (pressure_ && low) {
+      pressure_ = false;
+      resume = !inbox_.empty() && !flush_posted_;
+      flush_posted_ = flush_posted_ || resume;
+    }
+  }
+  if (resume) {
+    inbox_room_.notify_all();
     asio::post(io_, [this] { flush_outgoing(); });
+  } else if (!pressure_) {
+    inbox_room_.notify_all();
   }
 }
 
 void node::impl::flush_outgoing() {
+  last_flush_ = std::chrono::steady_clock::now();
   std::vector<envelope::item> items;
+  bool more = false;
   {
     std::lock_guard lock(inbox_mutex_);
-    items.swap(inbox_);
-    stats_.published += items.size();
     for (auto& s : staged_) items.push_back(std::move(s));
     staged_.clear();
-    inbox_bytes_ = 0;
-    flush_posted_ = false;
+    // Under pressure the inbox waits (it is bounded, and publishers that
+    // may block are blocked); what the node itself staged goes out.
+    std::size_t take = pressure_ ? 0 : std::min(inbox_.size(), items_per_turn);
+    for (std::size_t i = 0; i < take; ++i) {
+      inbox_bytes_ -= weight(inbox_[i]);
+      items.push_back(std::move(inbox_[i]));
+    }
+    inbox_.erase(inbox_.begin(), inbox_.begin() + static_cast<std::ptrdiff_t>(take));
+    stats_.published += take;
+    more = !inbox_.empty() && !pressure_;
+    flush_posted_ = more;
   }
   inbox_room_.notify_all();
+  // Publications nobody subscribed to are not signed at all.
+  items.erase(std::remove_if(items.begin(), items.end(),
+                             [&](const envelope::item& it) { return !has_recipient(it); }),
+              items.end());
   const std::size_t max_bytes = cfg_.limits.max_frame_bytes / 2;
   std::size_t i = 0;
   while (i < items.size()) {
@@ -81,15 +167,19 @@ void node::impl::flush_outgoing() {
     h.hop_limit = static_cast<std::uint8_t>(cfg_.limits.hop_limit);
     auto env = envelope::seal(key_, std::move(h), batch);
     ++stats_.envelopes_signed;
-    route_sealed(env, batch);
+    route_sealed(std::move(env), batch);
   }
+  update_pressure();
+  // The rest waits for the next turn, so that writes and reads interleave.
+  if (more) asio::post(io_, [this] { flush_outgoing(); });
 }
 
-void node::impl::route_sealed(const envelope::wire_envelope& env,
+void node::impl::route_sealed(envelope::wire_envelope env,
                               const std::vector<envelope::item>& items) {
-  auto part = std::make_shared<signed_part>(signed_part{env.header_bytes, env.signature, {}});
+  auto part = std::make_shared<signed_part>(
+      signed_part{std::move(env.header_bytes), std::move(env.signature), {}});
   for (std::size_t i = 0; i < items.size(); ++i) {
-    auto bytes = std::make_shared<const std::string>(env.items[i]);
+    auto bytes = std::make_shared<const std::string>(std::move(env.items[i]));
     route_item(part, bytes, items[i], self_, {}, nullptr);
   }
 }

@@ -401,6 +401,7 @@ void session::write_next() {
                       }
                       self->last_write_ = std::chrono::steady_clock::now();
                       self->write_next();
+                      self->owner_.update_pressure();
                     });
 }
 

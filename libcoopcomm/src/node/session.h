@@ -42,6 +42,11 @@ class session : public std::enable_shared_from_this<session> {
   [[nodiscard]] std::size_t queue_bytes() const noexcept { return queue_bytes_; }
   [[nodiscard]] bool writing() const noexcept { return writing_; }
   [[nodiscard]] const std::string& address() const noexcept { return address_; }
+  /// True when the peer took output recently (or has nothing waiting): a
+  /// peer that stopped reading is not waited for.
+  [[nodiscard]] bool draining() const noexcept {
+    return !writing_ || std::chrono::steady_clock::now() - last_write_ < std::chrono::seconds(1);
+  }
 
   /// The prefixes the peer subscribed to.
   std::vector<std::string> subscriptions;
