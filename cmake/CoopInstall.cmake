@@ -13,9 +13,9 @@ set(COOP_INSTALL_PKGCONFIGDIR ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
 # Components: the export name of each library target (its CMake target is
 # coop::<component>, its pkg-config module coop-<component>).
-set(COOP_COMPONENTS eventmodel timemachine)
+set(COOP_COMPONENTS eventmodel timemachine coopcomm)
 
-install(TARGETS eventmodel timemachine
+install(TARGETS eventmodel timemachine coopcomm
   EXPORT CoopTargets
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
@@ -23,6 +23,7 @@ install(TARGETS eventmodel timemachine
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/libevent-model/include/coop
                   ${PROJECT_SOURCE_DIR}/libtimemachine/include/coop
+                  ${PROJECT_SOURCE_DIR}/libcoopcomm/include/coop
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
   FILES_MATCHING PATTERN "*.h")
 
@@ -39,6 +40,8 @@ if(_coop_type STREQUAL "STATIC_LIBRARY")
   set(COOP_PC_REQUIRES_PRIVATE "Requires.private: capnp kj libcrypto re2")
   set(COOP_TM_PC_CFLAGS " -DCOOP_TM_STATIC")
   set(COOP_TM_PC_REQUIRES_PRIVATE "Requires.private: lmdb libzstd zlib")
+  set(COOP_COMM_PC_CFLAGS " -DCOOP_COMM_STATIC")
+  set(COOP_COMM_PC_REQUIRES_PRIVATE "Requires.private: capnp kj libssl libcrypto")
   set(COOP_PC_LIBS_PRIVATE "Libs.private: -lstdc++ -lpthread")
 else()
   set(COOP_STATIC OFF)
@@ -46,6 +49,8 @@ else()
   set(COOP_PC_REQUIRES_PRIVATE "")
   set(COOP_TM_PC_CFLAGS "")
   set(COOP_TM_PC_REQUIRES_PRIVATE "")
+  set(COOP_COMM_PC_CFLAGS "")
+  set(COOP_COMM_PC_REQUIRES_PRIVATE "")
   set(COOP_PC_LIBS_PRIVATE "")
 endif()
 unset(_coop_type)
@@ -75,6 +80,9 @@ configure_file(${PROJECT_SOURCE_DIR}/cmake/coop-eventmodel.pc.in
   ${PROJECT_BINARY_DIR}/pkgconfig/coop-eventmodel.pc @ONLY)
 configure_file(${PROJECT_SOURCE_DIR}/cmake/coop-timemachine.pc.in
   ${PROJECT_BINARY_DIR}/pkgconfig/coop-timemachine.pc @ONLY)
+configure_file(${PROJECT_SOURCE_DIR}/cmake/coop-coopcomm.pc.in
+  ${PROJECT_BINARY_DIR}/pkgconfig/coop-coopcomm.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/pkgconfig/coop-eventmodel.pc
               ${PROJECT_BINARY_DIR}/pkgconfig/coop-timemachine.pc
+              ${PROJECT_BINARY_DIR}/pkgconfig/coop-coopcomm.pc
   DESTINATION ${COOP_INSTALL_PKGCONFIGDIR})

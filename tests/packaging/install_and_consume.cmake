@@ -41,7 +41,8 @@ step("install the build tree into ${prefix}"
 foreach(f include/coop/model/event.h ${COOP_LIBDIR}/cmake/Coop/CoopConfig.cmake
           ${COOP_LIBDIR}/cmake/Coop/CoopConfigVersion.cmake
           ${COOP_LIBDIR}/pkgconfig/coop-eventmodel.pc include/coop/tm/store.h
-          ${COOP_LIBDIR}/pkgconfig/coop-timemachine.pc)
+          ${COOP_LIBDIR}/pkgconfig/coop-timemachine.pc include/coop/comm/node.h
+          ${COOP_LIBDIR}/pkgconfig/coop-coopcomm.pc)
   if(NOT EXISTS ${prefix}/${f})
     message(FATAL_ERROR "packaging: ${f} was not installed")
   endif()
@@ -50,14 +51,14 @@ endforeach()
 # Symbols are hidden by default: the shared library must not export the
 # dependencies it links privately (Cap'n Proto, KJ, RE2).
 if(NOT COOP_STATIC AND COOP_NM)
-  foreach(lib eventmodel timemachine)
+  foreach(lib eventmodel timemachine coopcomm)
     file(GLOB solib ${libdir}/libcoop-${lib}.so.*.*.*)
     execute_process(COMMAND ${COOP_NM} -D -C --defined-only ${solib}
                     RESULT_VARIABLE rc OUTPUT_VARIABLE syms ERROR_VARIABLE err)
     if(NOT rc EQUAL 0)
       message(FATAL_ERROR "packaging: nm ${solib} failed:\n${err}")
     endif()
-    string(REGEX MATCHALL "[^\n]* ((kj|capnp|re2)::|mdb_|ZSTD_|coop::tm::detail::)[^\n]*" leaked
+    string(REGEX MATCHALL "[^\n]* ((kj|capnp|re2|boost)::|mdb_|ZSTD_|coop::tm::detail::|coop::comm::(session|envelope|crypto|state|wire))[^\n]*" leaked
            "${syms}")
     if(leaked)
       list(JOIN leaked "\n" leaked)
@@ -93,7 +94,7 @@ if(COOP_STATIC)
   list(APPEND pkg_args --static)
 endif()
 execute_process(
-  COMMAND ${CMAKE_COMMAND} -E env ${pkg_env} ${COOP_PKG_CONFIG} ${pkg_args} coop-timemachine
+  COMMAND ${CMAKE_COMMAND} -E env ${pkg_env} ${COOP_PKG_CONFIG} ${pkg_args} coop-timemachine coop-coopcomm
   RESULT_VARIABLE rc OUTPUT_VARIABLE flags ERROR_VARIABLE err OUTPUT_STRIP_TRAILING_WHITESPACE)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "packaging: pkg-config coop-timemachine failed:\n${err}")

@@ -23,7 +23,7 @@ verb verb_of(envelope::kind k) {
 
 }  // namespace
 
-void node::impl::on_envelope(session& from, envelope::wire_envelope env) {
+void node_impl::on_envelope(session& from, envelope::wire_envelope env) {
   envelope::check_context ctx{&cfg_, &verifier_, now_ns(), limits_};
   auto h = envelope::verify(env, ctx);
   link* l = from.peer_link();
@@ -119,7 +119,7 @@ void node::impl::on_envelope(session& from, envelope::wire_envelope env) {
   }
 }
 
-void node::impl::deliver(const message& m) {
+void node_impl::deliver(const message& m) {
   bool any = false;
   // Handlers may subscribe or unsubscribe: iterate over a snapshot of ids.
   std::vector<std::uint64_t> ids;

@@ -10,25 +10,25 @@
 
 namespace coop::comm {
 
-link* node::impl::link_by_pin(const std::string& pin) {
+link* node_impl::link_by_pin(const std::string& pin) {
   for (auto& [name, l] : links_)
     if (l.cfg->spki_pin == pin) return &l;
   return nullptr;
 }
 
-link* node::impl::link_by_name(std::string_view name) {
+link* node_impl::link_by_name(std::string_view name) {
   auto it = links_.find(std::string(name));
   return it == links_.end() ? nullptr : &it->second;
 }
 
-void node::impl::set_status(link& l, peer_state st, std::string reason) {
+void node_impl::set_status(link& l, peer_state st, std::string reason) {
   if (l.status.state == st && l.status.reason == reason) return;
   l.status.state = st;
   l.status.reason = std::move(reason);
   if (status_handler_) status_handler_(l.status);
 }
 
-void node::impl::accept_next() {
+void node_impl::accept_next() {
   if (!acceptor_ || stopping_) return;
   acceptor_->async_accept([this](const boost::system::error_code& ec, tcp::socket sock) {
     if (ec) {
@@ -59,7 +59,7 @@ void node::impl::accept_next() {
   });
 }
 
-void node::impl::dial(link& l) {
+void node_impl::dial(link& l) {
   if (stopping_ || l.dialling || l.current) return;
   l.dialling = true;
   set_status(l, peer_state::connecting, "");
@@ -95,7 +95,7 @@ void node::impl::dial(link& l) {
       });
 }
 
-void node::impl::schedule_redial(link& l) {
+void node_impl::schedule_redial(link& l) {
   if (stopping_ || !l.cfg->connect) return;
   // Exponential back-off with jitter: the next wait is drawn uniformly from
   // [b/2, 3b/2], b doubling from reconnect-min to reconnect-max.
@@ -110,7 +110,7 @@ void node::impl::schedule_redial(link& l) {
   });
 }
 
-void node::impl::session_up(const std::shared_ptr<session>& s) {
+void node_impl::session_up(const std::shared_ptr<session>& s) {
   link& l = *s->peer_link();
   if (l.current && l.current != s) {
     // Both sites dialled each other: keep the connection dialled by the site
@@ -134,7 +134,7 @@ void node::impl::session_up(const std::shared_ptr<session>& s) {
   resend_requests(l.cfg->name);
 }
 
-void node::impl::session_down(session& s, const std::string& reason) {
+void node_impl::session_down(session& s, const std::string& reason) {
   auto it = std::find_if(sessions_.begin(), sessions_.end(),
                          [&](const std::shared_ptr<session>& p) { return p.get() == &s; });
   std::shared_ptr<session> keep;

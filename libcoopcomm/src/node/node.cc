@@ -11,8 +11,8 @@
 
 namespace coop::comm {
 
-result<void> init_tls(node::impl& n);
-void free_ca_stores(node::impl& n);
+result<void> init_tls(node_impl& n);
+void free_ca_stores(node_impl& n);
 
 std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -40,15 +40,15 @@ const char* to_string(approval_state s) noexcept {
   return "unknown";
 }
 
-node::impl::impl(site_config cfg) : cfg_(std::move(cfg)), self_(cfg_.site) {
+node_impl::node_impl(site_config cfg) : cfg_(std::move(cfg)), self_(cfg_.site) {
   limits_.max_bytes = cfg_.limits.max_frame_bytes;
   limits_.max_segments = cfg_.limits.max_segments;
   limits_.max_nesting = cfg_.limits.max_nesting;
 }
 
-node::impl::~impl() { free_ca_stores(*this); }
+node_impl::~node_impl() { free_ca_stores(*this); }
 
-result<void> node::impl::init() {
+result<void> node_impl::init() {
   started_at_ = now_ns();
   auto key = crypto::signing_key::load(cfg_.key);
   if (!key) return key.err();
@@ -96,7 +96,7 @@ result<void> node::impl::init() {
   return {};
 }
 
-void node::impl::save_state() {
+void node_impl::save_state() {
   if (auto r = replay_->save(); !r) note_refusal(self_, "", "", "state", r.err().message);
   // Forget answers older than twice the envelope lifetime: a re-sent request
   // that old would be refused as expired anyway.
@@ -104,7 +104,7 @@ void node::impl::save_state() {
   answers_->forget_before(horizon);
 }
 
-void node::impl::housekeeping() {
+void node_impl::housekeeping() {
   housekeeping_->expires_after(std::chrono::seconds(1));
   housekeeping_->async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
@@ -114,7 +114,7 @@ void node::impl::housekeeping() {
   });
 }
 
-void node::impl::run_thread() {
+void node_impl::run_thread() {
   work_.emplace(io_.get_executor());
   housekeeping_ = std::make_unique<asio::steady_timer>(io_);
   thread_ = std::thread([this] {
@@ -129,7 +129,7 @@ void node::impl::run_thread() {
   });
 }
 
-bool node::impl::idle() const {
+bool node_impl::idle() const {
   {
     std::lock_guard lock(inbox_mutex_);
     if (!inbox_.empty() || !staged_.empty() || flush_posted_) return false;
@@ -139,7 +139,7 @@ bool node::impl::idle() const {
   return true;
 }
 
-void node::impl::shutdown(std::chrono::milliseconds grace) {
+void node_impl::shutdown(std::chrono::milliseconds grace) {
   if (stopped_.exchange(true)) return;
   const auto until = std::chrono::steady_clock::now() + grace;
   while (std::chrono::steady_clock::now() < until) {
@@ -178,7 +178,7 @@ void node::impl::shutdown(std::chrono::milliseconds grace) {
   requests_.clear();
 }
 
-void node::impl::note_refusal(std::string peer, std::string origin, std::string topic,
+void node_impl::note_refusal(std::string peer, std::string origin, std::string topic,
                               std::string what, std::string reason) {
   refusals_.push_back(refusal{now_ns(), std::move(peer), std::move(origin), std::move(topic),
                               std::move(what), std::move(reason)});
@@ -192,7 +192,7 @@ node::node(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 node::~node() { stop(); }
 
 result<std::unique_ptr<node>> node::start(site_config config) {
-  auto p = std::make_unique<impl>(std::move(config));
+  auto p = std::make_unique<node_impl>(std::move(config));
   if (auto r = p->init(); !r) return r.err();
   p->run_thread();
   return std::unique_ptr<node>(new node(std::move(p)));
@@ -278,7 +278,7 @@ result<std::uint64_t> node::subscribe(std::string_view prefix, message_handler h
   if (auto v = validate_topic(prefix); !v) return v.err();
   return impl_->run_sync([&]() -> result<std::uint64_t> {
     const auto id = impl_->next_local_id_++;
-    impl_->subscriptions_.emplace(id, impl::subscription{std::string(prefix), std::move(handler)});
+    impl_->subscriptions_.emplace(id, node_impl::subscription{std::string(prefix), std::move(handler)});
     impl_->peer_subscriptions_changed();
     return id;
   });

@@ -1,5 +1,5 @@
 // The private state of a node and the classes behind it. Everything in
-// node::impl except the inbox (guarded by inbox_mutex_) and the snapshot
+// node_impl except the inbox (guarded by inbox_mutex_) and the snapshot
 // getters (which run on the I/O thread through run_sync) is touched only by
 // the I/O thread.
 #pragma once
@@ -88,10 +88,10 @@ struct held_request {
   std::unique_ptr<asio::steady_timer> expiry;
 };
 
-class node::impl {
+class node_impl {
  public:
-  explicit impl(site_config cfg);
-  ~impl();
+  explicit node_impl(site_config cfg);
+  ~node_impl();
 
   result<void> init();   // keys, TLS, state, listener; called before the thread starts
   void run_thread();
@@ -203,7 +203,7 @@ class node::impl {
 };
 
 template <class F>
-auto node::impl::run_sync(F&& f) -> decltype(f()) {
+auto node_impl::run_sync(F&& f) -> decltype(f()) {
   if (std::this_thread::get_id() == io_thread_id_ || stopped_) return f();
   std::packaged_task<decltype(f())()> task(std::forward<F>(f));
   auto fut = task.get_future();

@@ -17,7 +17,7 @@ std::string key_of(const std::string& origin, std::uint64_t id) {
 
 }  // namespace
 
-void node::impl::answer(const message& request, envelope::item a) {
+void node_impl::answer(const message& request, envelope::item a) {
   a.topic = request.topic;
   a.destination = request.origin;
   a.request_id = request.request_id;
@@ -31,7 +31,7 @@ void node::impl::answer(const message& request, envelope::item a) {
   stage(std::move(a));
 }
 
-void node::impl::handle_request(const message& m, const envelope::item&) {
+void node_impl::handle_request(const message& m, const envelope::item&) {
   const auto key = key_of(m.origin, m.request_id);
   if (const std::string* done = answers_->find(m.origin, m.request_id)) {
     ++stats_.duplicates;
@@ -85,7 +85,7 @@ void node::impl::handle_request(const message& m, const envelope::item&) {
   run_handler(m);
 }
 
-void node::impl::run_handler(const message& m) {
+void node_impl::run_handler(const message& m) {
   const std::string* best = nullptr;
   const request_handler* handler = nullptr;
   for (const auto& [prefix, h] : handlers_) {
@@ -122,7 +122,7 @@ void node::impl::run_handler(const message& m) {
   answer(m, std::move(a));
 }
 
-void node::impl::handle_answer(const message& m, const envelope::item& it) {
+void node_impl::handle_answer(const message& m, const envelope::item& it) {
   auto p = requests_.find(m.request_id);
   if (p == requests_.end() || p->second.item.destination != m.origin) {
     ++stats_.duplicates;  // answered already (re-sent request), or late
@@ -166,7 +166,7 @@ void node::impl::handle_answer(const message& m, const envelope::item& it) {
   if (done) done(m);
 }
 
-void node::impl::resend_requests(const std::string& peer) {
+void node_impl::resend_requests(const std::string& peer) {
   link* l = link_by_name(peer);
   const bool via_relay = l && l->current && l->current->relays();
   for (auto& [id, pr] : requests_) {
@@ -177,7 +177,7 @@ void node::impl::resend_requests(const std::string& peer) {
   }
 }
 
-void node::impl::expire_held(std::uint64_t id) {
+void node_impl::expire_held(std::uint64_t id) {
   auto it = held_.find(id);
   if (it == held_.end() || it->second.info.state != approval_state::pending) return;
   it->second.info.state = approval_state::expired;
@@ -188,7 +188,7 @@ void node::impl::expire_held(std::uint64_t id) {
   answer(it->second.info.request, std::move(a));
 }
 
-void node::impl::decide(std::uint64_t id, bool approve, std::string note) {
+void node_impl::decide(std::uint64_t id, bool approve, std::string note) {
   auto it = held_.find(id);
   auto& h = it->second;
   h.expiry->cancel();

@@ -29,7 +29,7 @@ std::size_t weight(const envelope::item& it) {
 
 }  // namespace
 
-result<void> node::impl::post_outgoing(envelope::item it, const send_options& opts) {
+result<void> node_impl::post_outgoing(envelope::item it, const send_options& opts) {
   const std::size_t size = weight(it);
   std::unique_lock lock(inbox_mutex_);
   if (stopping_) return error{errc::closed, "node of '" + self_ + "' is stopping"};
@@ -54,7 +54,7 @@ result<void> node::impl::post_outgoing(envelope::item it, const send_options& op
   return {};
 }
 
-void node::impl::stage(envelope::item it) {
+void node_impl::stage(envelope::item it) {
   std::lock_guard lock(inbox_mutex_);
   staged_.push_back(std::move(it));
   if (!flush_posted_) {
@@ -63,7 +63,7 @@ void node::impl::stage(envelope::item it) {
   }
 }
 
-void node::impl::schedule_flush() {
+void node_impl::schedule_flush() {
   const auto due = last_flush_ + flush_linger;
   std::size_t waiting = 0;
   {
@@ -81,7 +81,7 @@ void node::impl::schedule_flush() {
   });
 }
 
-bool node::impl::has_recipient(const envelope::item& it) const {
+bool node_impl::has_recipient(const envelope::item& it) const {
   if (it.k != envelope::kind::publish) return true;
   for (const auto& [name, l] : links_) {
     if (!l.current || l.current->state() != session::phase::up) continue;
@@ -91,7 +91,7 @@ bool node::impl::has_recipient(const envelope::item& it) const {
   return false;
 }
 
-void node::impl::update_pressure() {
+void node_impl::update_pressure() {
   const std::size_t limit = cfg_.limits.queue_bytes;
   bool high = false, low = true;
   for (const auto& s : sessions_) {
@@ -118,7 +118,7 @@ void node::impl::update_pressure() {
   }
 }
 
-void node::impl::flush_outgoing() {
+void node_impl::flush_outgoing() {
   last_flush_ = std::chrono::steady_clock::now();
   std::vector<envelope::item> items;
   bool more = false;
@@ -174,7 +174,7 @@ void node::impl::flush_outgoing() {
   if (more) asio::post(io_, [this] { flush_outgoing(); });
 }
 
-void node::impl::route_sealed(envelope::wire_envelope env,
+void node_impl::route_sealed(envelope::wire_envelope env,
                               const std::vector<envelope::item>& items) {
   auto part = std::make_shared<signed_part>(
       signed_part{std::move(env.header_bytes), std::move(env.signature), {}});
@@ -184,14 +184,14 @@ void node::impl::route_sealed(envelope::wire_envelope env,
   }
 }
 
-bool node::impl::enqueue(session& s, queued_item q) {
+bool node_impl::enqueue(session& s, queued_item q) {
   if (s.enqueue(std::move(q))) return true;
   ++stats_.dropped_overflow;
   if (s.peer_link()) ++s.peer_link()->status.dropped;
   return false;
 }
 
-void node::impl::route_item(const std::shared_ptr<const signed_part>& part,
+void node_impl::route_item(const std::shared_ptr<const signed_part>& part,
                             const std::shared_ptr<const std::string>& bytes,
                             const envelope::item& it, const std::string& origin,
                             const std::vector<std::string>& hops, const session* from) {
@@ -233,7 +233,7 @@ void node::impl::route_item(const std::shared_ptr<const signed_part>& part,
   if (!sent && it.k != envelope::kind::request) ++stats_.dropped_no_route;
 }
 
-std::vector<std::string> node::impl::advertised_for(const session& s) const {
+std::vector<std::string> node_impl::advertised_for(const session& s) const {
   std::set<std::string> out;
   for (const auto& [id, sub] : subscriptions_) out.insert(sub.prefix);
   if (cfg_.relay) {
@@ -247,7 +247,7 @@ std::vector<std::string> node::impl::advertised_for(const session& s) const {
   return v;
 }
 
-void node::impl::peer_subscriptions_changed() {
+void node_impl::peer_subscriptions_changed() {
   for (auto& s : sessions_) {
     if (s->state() != session::phase::up) continue;
     if (link* l = s->peer_link(); l && l->current == s) l->status.subscriptions = s->subscriptions;

@@ -19,7 +19,7 @@ std::string text_of(capnp::Text::Reader t) { return std::string(t.cStr(), t.size
 
 }  // namespace
 
-session::session(node::impl& owner, tcp::socket socket, link* expected)
+session::session(node_impl& owner, tcp::socket socket, link* expected)
     : owner_(owner),
       stream_(std::move(socket), *owner.tls_),
       handshake_timer_(owner.io_),

@@ -22,7 +22,7 @@ class session : public std::enable_shared_from_this<session> {
   enum class phase { handshaking, hello, up, closing, closed };
 
   /// `expected`: the link this site dialled (null for an accepted connection).
-  session(node::impl& owner, tcp::socket socket, link* expected);
+  session(node_impl& owner, tcp::socket socket, link* expected);
 
   void start();
   /// Queues an item; applies the overflow policy. False when it was dropped.
@@ -67,7 +67,7 @@ class session : public std::enable_shared_from_this<session> {
   void protocol_error(const std::string& reason);
   bool rate_allows_read(std::size_t items, std::size_t bytes);
 
-  node::impl& owner_;
+  node_impl& owner_;
   asio::ssl::stream<tcp::socket> stream_;
   asio::steady_timer handshake_timer_;
   asio::steady_timer idle_timer_;

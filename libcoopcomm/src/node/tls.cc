@@ -44,7 +44,7 @@ std::string common_name(X509* cert) {
 
 }  // namespace
 
-result<void> init_tls(node::impl& n) {
+result<void> init_tls(node_impl& n) {
   namespace ssl = asio::ssl;
   auto ctx = std::make_unique<ssl::context>(ssl::context::tls);
   SSL_CTX* raw = ctx->native_handle();
@@ -85,7 +85,7 @@ result<void> init_tls(node::impl& n) {
   return {};
 }
 
-result<link*> node::impl::verify_peer_certificate(void* ssl_handle, session& s, link* expected) {
+result<link*> node_impl::verify_peer_certificate(void* ssl_handle, session& s, link* expected) {
   SSL* ssl = static_cast<SSL*>(ssl_handle);
   X509* cert = SSL_get0_peer_certificate(ssl);
   if (!cert) return error{errc::tls, "peer at " + s.address() + " presented no certificate"};
@@ -113,7 +113,7 @@ result<link*> node::impl::verify_peer_certificate(void* ssl_handle, session& s, 
   return l;
 }
 
-void free_ca_stores(node::impl& n) {
+void free_ca_stores(node_impl& n) {
   for (auto& [k, v] : n.ca_stores_) X509_STORE_free(v);
   n.ca_stores_.clear();
 }

@@ -1,6 +1,7 @@
-// A consumer of the installed libevent-model and libtimemachine: defines a
-// schema, registers it, fills an event through the public API, stores it in
-// a time machine in a temporary directory and finds it again.
+// A consumer of the installed libevent-model, libtimemachine and libcoopcomm:
+// defines a schema, registers it, fills an event through the public API,
+// stores it in a time machine in a temporary directory and finds it again,
+// then parses a site configuration and asks its access rules.
 // Exits non-zero, saying what went wrong, if anything differs.
 #include <coop/model/address.h>
 #include <coop/model/event.h>
@@ -10,6 +11,9 @@
 #include <coop/model/value.h>
 
 #include <coop/tm/store.h>
+
+#include <coop/comm/config.h>
+#include <coop/comm/topic.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -80,6 +84,16 @@ int main() {
     check(n.ok() && n->events == 1, "the stored event is found by host");
   }
   std::filesystem::remove_all(dir);
+
+  // libcoopcomm: parse a site configuration and ask its access rules.
+  auto cfg = coop::comm::parse_config(
+      "site site-a\nkey a.key\ncert a.crt\nca ca.crt\nallow * subscribe /coop/hotlist\n",
+      "consumer.conf");
+  check(cfg.ok(), "coop::comm::parse_config");
+  if (!cfg) return 1;
+  check(coop::comm::check_access(*cfg, "site-b", coop::comm::verb::subscribe, "/coop/hotlist/ip").allowed,
+        "access rules allow a subscription under the prefix");
+  check(!coop::comm::topic_covers("/coop/hotlist", "/coop/hotlistx"), "prefixes match segment-wise");
 
   if (failures != 0) return 1;
   std::printf("consumer: ok (%s v%u, %zu fields, resp_p=%s)\n", e.type().name().c_str(),

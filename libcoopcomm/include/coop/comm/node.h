@@ -32,6 +32,8 @@
 
 namespace coop::comm {
 
+class node_impl;
+
 /// A message delivered to the application (a publication, a point-to-point
 /// message, a request given to a handler, or the response to a request).
 struct message {
@@ -219,11 +221,12 @@ class COOP_COMM_EXPORT node {
   /// joins the I/O thread. Idempotent.
   void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(1000));
 
-  class impl;
+  /// The private state (libcoopcomm/src/node/node_impl.h).
+  using impl = node_impl;
 
  private:
-  explicit node(std::unique_ptr<impl> p);
-  std::unique_ptr<impl> impl_;
+  explicit node(std::unique_ptr<node_impl> p);
+  std::unique_ptr<node_impl> impl_;
 };
 
 }  // namespace coop::comm
