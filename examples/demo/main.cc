@@ -3,8 +3,9 @@
 // catalogue events, round-trips them through the binary and JSON formats,
 // selects some with a filter, anonymises what would leave the site, and
 // shows that damaged input is refused; then records the connections in a
-// time machine, queries them and expires them into aggregates. Later issues
-// extend it into the cooperating-sites demo.
+// time machine, queries them and expires them into aggregates; finally three
+// sites cooperate over mutual TLS: a hot list shared through a clearing
+// house, and an incident query approved by the answering site's operator.
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include "coop/model/filter.h"
 #include "coop/model/json.h"
 #include "coop/model/transform.h"
+#include "cooperation.h"
 #include "time_machine.h"
 #include "zeek_conn_log.h"
 
@@ -146,5 +148,6 @@ int main() {
               bad_json ? "ACCEPTED (bug)" : bad_json.err().to_string().c_str());
   if (refused || bad_json) return 1;
 
-  return coop::demo::time_machine_step(*events, reg);
+  if (int rc = coop::demo::time_machine_step(*events, reg); rc != 0) return rc;
+  return coop::demo::cooperation_step(*events, reg);
 }
