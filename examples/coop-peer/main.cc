@@ -76,6 +76,12 @@ std::unique_ptr<node> start(const std::string& path, int& status) {
     std::cerr << "peer " << p.name << " " << to_string(p.state)
               << (p.reason.empty() ? "" : ": " + p.reason) << "\n";
   });
+  n.value()->on_refusal([](const refusal& r) {
+    std::lock_guard lock(output_mutex());
+    std::cerr << "refused: peer=" << r.peer << " what=" << r.what
+              << (r.origin.empty() ? "" : " origin=" + r.origin)
+              << (r.topic.empty() ? "" : " topic=" + r.topic) << ": " << r.reason << "\n";
+  });
   return std::move(*n);
 }
 

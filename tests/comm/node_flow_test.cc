@@ -6,6 +6,8 @@
 #include "comm_support.h"
 #include "raw_peer.h"
 
+#include <mutex>
+
 using namespace coop::comm;
 using namespace coop::comm::testing;
 
@@ -89,4 +91,33 @@ TEST_CASE("the disconnect policy cuts the stalled peer off; the others carry on"
   CHECK(logged);
   CHECK(f.at_c.size() == 6000);
   CHECK(f.status("site-c").state == peer_state::up);
+}
+
+TEST_CASE("an inbound rate limit paces a fast peer instead of dropping its messages") {
+  test_pki pki;
+  auto a = started(config_text(pki, "site-a", {{"site-b", 0}}, "allow * * /\nrate site-b msgs=100/s\n"));
+  auto b = started(config_text(pki, "site-b", {{"site-a", a->listen_port()}}, "allow * * /\nlimit batch-items 1\n"));
+  inbox got;
+  std::vector<refusal> seen;
+  std::mutex m;
+  a->on_refusal([&](const refusal& r) {
+    std::lock_guard l(m);
+    seen.push_back(r);
+  });
+  REQUIRE(a->subscribe("/coop", got.handler()).ok());
+  REQUIRE(eventually([&] { return peer_subscribed(*b, "site-a", "/coop"); }));
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 250; ++i) REQUIRE(b->publish("/coop/fast", "", std::to_string(i)).ok());
+  REQUIRE(eventually([&] { return got.size() == 250; }, std::chrono::seconds(30)));
+  // A token bucket of 100 messages refilled at 100/s cannot pass 250 one-message
+  // envelopes in less than 1.5 s: a lower bound the design guarantees.
+  const auto took = std::chrono::steady_clock::now() - start;
+  CHECK(took >= std::chrono::milliseconds(1400));
+  CHECK(b->stats().dropped_overflow == 0);
+  CHECK(a->stats().refused_access == 0);
+  // The refusal callback sees what refusals() records.
+  REQUIRE(b->publish("/elsewhere", "", "x").ok());  // a is not subscribed: not sent at all
+  REQUIRE(a->publish("/coop/x", "", "y").ok());
+  std::lock_guard l(m);
+  CHECK(seen.size() == a->refusals().size());
 }

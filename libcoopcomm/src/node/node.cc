@@ -183,6 +183,7 @@ void node_impl::note_refusal(std::string peer, std::string origin, std::string t
   refusals_.push_back(refusal{now_ns(), std::move(peer), std::move(origin), std::move(topic),
                               std::move(what), std::move(reason)});
   if (refusals_.size() > 1000) refusals_.pop_front();
+  if (refusal_handler_) refusal_handler_(refusals_.back());
 }
 
 // ---------------------------------------------------------------- node
@@ -298,6 +299,10 @@ result<void> node::on_request(std::string_view prefix, request_handler handler) 
 
 void node::on_status(status_handler handler) {
   impl_->run_sync([&] { impl_->status_handler_ = std::move(handler); });
+}
+
+void node::on_refusal(refusal_handler handler) {
+  impl_->run_sync([&] { impl_->refusal_handler_ = std::move(handler); });
 }
 
 std::vector<approval> node::approvals() const {

@@ -174,6 +174,7 @@ class node_impl {
   std::map<std::uint64_t, subscription> subscriptions_;
   std::map<std::string, request_handler> handlers_;     // by prefix
   status_handler status_handler_;
+  refusal_handler refusal_handler_;
   std::uint64_t next_local_id_ = 1;
 
   std::map<std::uint64_t, pending_request> requests_;

@@ -142,6 +142,8 @@ using request_handler = std::function<result<reply>(const message&)>;
 using response_handler = std::function<void(result<message>)>;
 /// Peer status changes; runs on the I/O thread.
 using status_handler = std::function<void(const peer_status&)>;
+/// Every refusal as it happens (for a log); runs on the I/O thread.
+using refusal_handler = std::function<void(const refusal&)>;
 
 /// A running site.
 class COOP_COMM_EXPORT node {
@@ -197,6 +199,10 @@ class COOP_COMM_EXPORT node {
 
   /// Installs a callback for peer status changes (replacing any earlier one).
   void on_status(status_handler handler);
+
+  /// Installs a callback that sees every refusal as it is recorded (replacing
+  /// any earlier one), e.g. to write it to the site's log.
+  void on_refusal(refusal_handler handler);
 
   /// Requests held for approval, pending ones first, then recent decisions.
   [[nodiscard]] std::vector<approval> approvals() const;
