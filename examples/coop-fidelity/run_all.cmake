@@ -1,0 +1,15 @@
+# Runs coop-fidelity --all over the shared data (COOP_DATA, else
+# <source>/../shared/data) and prints the totals; skips when data is absent.
+if(DEFINED ENV{COOP_DATA})
+  set(data "$ENV{COOP_DATA}")
+else()
+  set(data "${SOURCE}/../shared/data")
+endif()
+if(NOT EXISTS "${data}/zeek-baselines")
+  message("COOP-SKIP: no shared data at ${data} (set COOP_DATA)")
+  return()
+endif()
+execute_process(COMMAND ${TOOL} --all ${data} RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "coop-fidelity --all failed (${rc})")
+endif()
