@@ -3,22 +3,8 @@
 # JSON object with the keys docs/performance.md promises, and that each
 # system delivered messages. Speed is not checked.
 # Usage: cmake -DBENCH=<program> -P coopcomm_smoke_check.cmake
-if(NOT BENCH)
-  message(FATAL_ERROR "set -DBENCH=<path of coop-bench-coopcomm>")
-endif()
-execute_process(
-  COMMAND ${BENCH} --smoke --json
-  OUTPUT_VARIABLE out
-  ERROR_VARIABLE err
-  RESULT_VARIABLE rc)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "the benchmark failed (${rc}):\n${err}\nstdout:\n${out}")
-endif()
-string(STRIP "${out}" out)
-string(JSON type ERROR_VARIABLE bad TYPE "${out}")
-if(bad OR NOT type STREQUAL "OBJECT")
-  message(FATAL_ERROR "stdout is not one JSON object (type ${type}, ${bad}):\n${out}")
-endif()
+include(${CMAKE_CURRENT_LIST_DIR}/json_keys.cmake)
+coop_run_bench_json(out --smoke --json)
 
 set(expected
   rates.msgs_per_s_128 NUMBER
@@ -46,7 +32,6 @@ set(expected
   machine.build_type STRING
   targets.throughput_vs_nats_tls_128.met BOOLEAN
   targets.latency_p99_at_half_load.met BOOLEAN)
-include(${CMAKE_CURRENT_LIST_DIR}/json_keys.cmake)
 coop_check_json_types("${out}" ${expected})
 
 foreach(system coop nats_tls zmq_plain)

@@ -1,22 +1,8 @@
 # bench/smoke: runs the benchmark on a tiny workload and checks that it exits
 # 0 and prints exactly one JSON object with the keys docs/performance.md
 # promises. Speed is not checked. Usage: cmake -DBENCH=<program> -P smoke_check.cmake
-if(NOT BENCH)
-  message(FATAL_ERROR "set -DBENCH=<path of coop-bench-eventmodel>")
-endif()
-execute_process(
-  COMMAND ${BENCH} --json --events 300 --iterations 1 --min-time 0
-  OUTPUT_VARIABLE out
-  ERROR_VARIABLE err
-  RESULT_VARIABLE rc)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "the benchmark failed (${rc}):\n${err}\nstdout:\n${out}")
-endif()
-string(STRIP "${out}" out)
-string(JSON type ERROR_VARIABLE bad TYPE "${out}")
-if(bad OR NOT type STREQUAL "OBJECT")
-  message(FATAL_ERROR "stdout is not one JSON object (type ${type}, ${bad}):\n${out}")
-endif()
+include(${CMAKE_CURRENT_LIST_DIR}/json_keys.cmake)
+coop_run_bench_json(out --json --events 300 --iterations 1 --min-time 0)
 
 # The keys (dotted paths), each with the JSON type it must have.
 set(expected
@@ -33,7 +19,6 @@ set(expected
   machine.nproc NUMBER
   machine.cpu STRING
   checksum NUMBER)
-include(${CMAKE_CURRENT_LIST_DIR}/json_keys.cmake)
 coop_check_json_types("${out}" ${expected})
 
 string(JSON events GET "${out}" events)

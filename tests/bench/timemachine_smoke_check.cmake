@@ -3,22 +3,8 @@
 # lookup) and prints one JSON object with the keys docs/performance.md
 # promises. Speed is not checked.
 # Usage: cmake -DBENCH=<program> -P timemachine_smoke_check.cmake
-if(NOT BENCH)
-  message(FATAL_ERROR "set -DBENCH=<path of coop-bench-timemachine>")
-endif()
-execute_process(
-  COMMAND ${BENCH} --quick --smoke --json
-  OUTPUT_VARIABLE out
-  ERROR_VARIABLE err
-  RESULT_VARIABLE rc)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "the benchmark failed (${rc}):\n${err}\nstdout:\n${out}")
-endif()
-string(STRIP "${out}" out)
-string(JSON type ERROR_VARIABLE bad TYPE "${out}")
-if(bad OR NOT type STREQUAL "OBJECT")
-  message(FATAL_ERROR "stdout is not one JSON object (type ${type}, ${bad}):\n${out}")
-endif()
+include(${CMAKE_CURRENT_LIST_DIR}/json_keys.cmake)
+coop_run_bench_json(out --quick --smoke --json)
 
 # The keys (dotted paths), each with the JSON type it must have.
 set(expected
@@ -40,7 +26,6 @@ set(expected
   retention.discard.days_answerable NUMBER
   machine.cpu STRING
   targets OBJECT)
-include(${CMAKE_CURRENT_LIST_DIR}/json_keys.cmake)
 coop_check_json_types("${out}" ${expected})
 
 string(JSON stored GET "${out}" events stored)

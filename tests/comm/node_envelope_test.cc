@@ -14,25 +14,6 @@ using namespace coop::comm::testing;
 
 namespace {
 
-std::string envelope_frame(const envelope::wire_envelope& e,
-                           const std::vector<std::size_t>& only = {}) {
-  capnp::MallocMessageBuilder mb;
-  auto b = mb.initRoot<wire::Frame>().initEnvelope();
-  auto bytes = [](const std::string& s) {
-    return kj::ArrayPtr<const kj::byte>(reinterpret_cast<const kj::byte*>(s.data()), s.size());
-  };
-  b.setHeader(bytes(e.header_bytes));
-  b.setSignature(bytes(e.signature));
-  auto hops = b.initHops(static_cast<unsigned>(e.hops.size()));
-  for (unsigned i = 0; i < e.hops.size(); ++i) hops.set(i, e.hops[i]);
-  std::vector<std::size_t> pick = only;
-  if (pick.empty())
-    for (std::size_t i = 0; i < e.items.size(); ++i) pick.push_back(i);
-  auto items = b.initItems(static_cast<unsigned>(pick.size()));
-  for (unsigned i = 0; i < pick.size(); ++i) items.set(i, bytes(e.items[pick[i]]));
-  return wire_io::serialise_frame(mb);
-}
-
 struct envelope_case {
   test_pki pki;
   scratch_dir state;

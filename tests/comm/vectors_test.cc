@@ -12,6 +12,7 @@
 #include "crypto/signing.h"
 #include "envelope/envelope.h"
 #include "frame.capnp.h"
+#include "raw_peer.h"
 #include "wire/frame_io.h"
 
 using namespace coop::comm;
@@ -121,16 +122,7 @@ TEST_CASE("vector 2: an item, its envelope header and the Ed25519 signature") {
 
 TEST_CASE("vector 3: the envelope frame as a site writes it") {
   auto e = vector_envelope();
-  capnp::MallocMessageBuilder mb;
-  auto b = mb.initRoot<wire::Frame>().initEnvelope();
-  auto bytes = [](const std::string& s) {
-    return kj::ArrayPtr<const kj::byte>(reinterpret_cast<const kj::byte*>(s.data()), s.size());
-  };
-  b.setHeader(bytes(e.header_bytes));
-  b.setSignature(bytes(e.signature));
-  b.initHops(0);
-  b.initItems(1).set(0, bytes(e.items[0]));
-  const auto got = hex(wire_io::serialise_frame(mb));
+  const auto got = hex(testing::envelope_frame(e));
   CHECK(got == vector_hex("envelope-frame"));
   CHECK(doc_text().find(got) != std::string::npos);
 }

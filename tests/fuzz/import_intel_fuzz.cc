@@ -1,41 +1,6 @@
 // Fuzz target for the hot-list parsers (sensors/import/src/hotlist/ and Zeek Intel files): the first byte picks Zeek Intel, plain IP list, STIX 2.1 or MISP (its value modulo 4), the rest is the input.
-// Oracle: the importer never fails on bad input (malformed lines are
-// problems, not errors), and every event it emits validates against its
-// schema and encodes to JSON.
-#include <cstddef>
-#include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <string_view>
-
-#include "coop/importer/importer.h"
-#include "coop/model/json.h"
-
-namespace {
-
-class checking_sink final : public coop::importer::sink {
- public:
-  coop::model::result<void> on_event(const coop::model::event& e) override {
-    if (auto v = e.validate(); !v) fail("invalid event", v.err().message);
-    text_.clear();
-    if (auto j = coop::model::to_json(e, text_); !j) fail("event does not encode", j.err().message);
-    return {};
-  }
-
- private:
-  [[noreturn]] static void fail(const char* what, const std::string& detail) {
-    std::fprintf(stderr, "import_intel_fuzz: %s: %s\n", what, detail.c_str());
-    std::abort();
-  }
-  std::string text_;
-};
-
-class fixed_clock final : public coop::model::clock {
- public:
-  [[nodiscard]] coop::model::timestamp now() const override { return {1'700'000'000'000'000'000}; }
-};
-
-}  // namespace
+// The oracle and driver are shared: import_fuzz_driver.h.
+#include "import_fuzz_driver.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
@@ -45,19 +10,5 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       coop::importer::format::misp};
   const auto f = formats[static_cast<unsigned char>(input[0]) % 4];
   input.remove_prefix(1);
-  static const fixed_clock clock;
-  coop::model::registry reg;
-  checking_sink sink;
-  coop::importer::options opt;
-  opt.id_seed = 1;
-  opt.clock = &clock;
-  auto imp = coop::importer::importer::create(reg, sink, opt);
-  if (!imp) std::abort();
-  auto r = imp->import_buffer(input, "fuzz-input", f);
-  if (!r) {
-    std::fprintf(stderr, "import_intel_fuzz: import failed: %s\n", r.err().message.c_str());
-    std::abort();
-  }
-  (void)coop::importer::detect_format(input, "fuzz-input");
-  return 0;
+  return coop_fuzz::import_one("import_intel_fuzz", input, f);
 }

@@ -316,28 +316,27 @@ std::vector<approval> node::approvals() const {
   });
 }
 
-result<void> node::approve(std::uint64_t id) {
-  return impl_->run_sync([&]() -> result<void> {
-    auto it = impl_->held_.find(id);
-    if (it == impl_->held_.end()) return error{errc::not_found, "no held request " + std::to_string(id)};
+namespace {
+
+// Decides held request `id` on the I/O thread: it must exist and be pending.
+result<void> decide_held(node_impl& n, std::uint64_t id, bool approve, std::string note) {
+  return n.run_sync([&]() -> result<void> {
+    auto it = n.held_.find(id);
+    if (it == n.held_.end()) return error{errc::not_found, "no held request " + std::to_string(id)};
     if (it->second.info.state != approval_state::pending)
       return error{errc::invalid_argument, "request " + std::to_string(id) + " is already " +
                                                to_string(it->second.info.state)};
-    impl_->decide(id, true, {});
+    n.decide(id, approve, std::move(note));
     return {};
   });
 }
 
+}  // namespace
+
+result<void> node::approve(std::uint64_t id) { return decide_held(*impl_, id, true, {}); }
+
 result<void> node::refuse(std::uint64_t id, std::string_view note) {
-  return impl_->run_sync([&]() -> result<void> {
-    auto it = impl_->held_.find(id);
-    if (it == impl_->held_.end()) return error{errc::not_found, "no held request " + std::to_string(id)};
-    if (it->second.info.state != approval_state::pending)
-      return error{errc::invalid_argument, "request " + std::to_string(id) + " is already " +
-                                               to_string(it->second.info.state)};
-    impl_->decide(id, false, std::string(note));
-    return {};
-  });
+  return decide_held(*impl_, id, false, std::string(note));
 }
 
 std::vector<peer_status> node::peers() const {
