@@ -15,13 +15,14 @@ set(COOP_INSTALL_PKGCONFIGDIR ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 # coop::<component>, its pkg-config module coop-<component>).
 set(COOP_COMPONENTS eventmodel timemachine coopcomm)
 
-install(TARGETS eventmodel timemachine coopcomm
+install(TARGETS base eventmodel timemachine coopcomm
   EXPORT CoopTargets
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/libevent-model/include/coop
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/base/include/coop
+                  ${PROJECT_SOURCE_DIR}/libevent-model/include/coop
                   ${PROJECT_SOURCE_DIR}/libtimemachine/include/coop
                   ${PROJECT_SOURCE_DIR}/libcoopcomm/include/coop
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}

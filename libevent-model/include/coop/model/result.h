@@ -5,12 +5,11 @@
 // distinct threads freely.
 #pragma once
 
-#include <cassert>
 #include <string>
 #include <system_error>
 #include <utility>
-#include <variant>
 
+#include "coop/base/result.h"
 #include "coop/model/export.h"
 
 namespace coop::model {
@@ -41,6 +40,8 @@ COOP_MODEL_EXPORT const char* to_string(errc e) noexcept;
 /// An error: a code for the program and a message for a person. The message
 /// names what was wrong and where (field name, byte offset, column).
 struct error {
+  /// The code enum (used by coop::base::basic_result).
+  using code_type = errc;
   errc code = errc::ok;
   std::string message;
 
@@ -51,59 +52,10 @@ struct error {
   friend bool operator==(const error&, const error&) = default;
 };
 
-/// Either a `T` or an `error`. Check with `ok()` (or `operator bool`) before
-/// calling `value()`; calling `value()` on an error is a programming bug.
+/// Either a `T` or an `error` (see coop/base/result.h): check `ok()` before
+/// `value()`; `err()` only on failure.
 template <class T>
-class [[nodiscard]] result {
- public:
-  /// A success holding `v`.
-  result(T v) : v_(std::move(v)) {}                // NOLINT(google-explicit-constructor)
-  /// A failure holding `e`.
-  result(error e) : v_(std::move(e)) {}            // NOLINT(google-explicit-constructor)
-  /// A failure with code `c` and message `msg`.
-  result(errc c, std::string msg) : v_(error{c, std::move(msg)}) {}
-
-  /// True on success.
-  [[nodiscard]] bool ok() const noexcept { return v_.index() == 0; }
-  /// Same as ok().
-  explicit operator bool() const noexcept { return ok(); }
-
-  /// The value; calling it on a failure is a programming bug (asserts).
-  T& value() & { assert(ok()); return std::get<0>(v_); }
-  const T& value() const& { assert(ok()); return std::get<0>(v_); }
-  T&& value() && { assert(ok()); return std::get<0>(std::move(v_)); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-
-  /// The error; calling this on a success is a programming bug.
-  [[nodiscard]] const error& err() const { assert(!ok()); return std::get<1>(v_); }
-
- private:
-  std::variant<T, error> v_;
-};
-
-/// The result of an operation that yields nothing but may fail.
-template <>
-class [[nodiscard]] result<void> {
- public:
-  /// A success.
-  result() = default;
-  /// A failure holding `e`.
-  result(error e) : e_(std::move(e)) {}            // NOLINT(google-explicit-constructor)
-  /// A failure with code `c` and message `msg`.
-  result(errc c, std::string msg) : e_{c, std::move(msg)} {}
-
-  /// True on success.
-  [[nodiscard]] bool ok() const noexcept { return e_.code == errc::ok; }
-  /// Same as ok().
-  explicit operator bool() const noexcept { return ok(); }
-  [[nodiscard]] const error& err() const { assert(!ok()); return e_; }
-
- private:
-  error e_;
-};
+using result = base::basic_result<T, error>;
 
 }  // namespace coop::model
 
