@@ -1,5 +1,6 @@
 // coop-import: turns log files and hot lists into catalogue events, written
-// as JSON lines or as a binary event stream. Malformed lines are reported on
+// as JSON lines or as a binary event stream, recorded in a time machine
+// store and/or published to peer sites. Malformed lines are reported on
 // stderr with file and line and skipped; a summary ends the run.
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,20 +18,22 @@
 #include "coop/importer/sinks.h"
 #include "coop/model/json.h"
 #include "coop/model/schema.h"
+#include "event_outputs.h"
 
 namespace {
 
 namespace imp = coop::importer;
 namespace model = coop::model;
+namespace outs = coop::outputs;
 
 // Exit codes (documented in --help and docs/importers.md).
 constexpr int exit_ok = 0;         // everything imported
 constexpr int exit_skipped = 1;    // finished, but some lines were malformed and skipped
 constexpr int exit_usage = 2;      // bad command line
 constexpr int exit_input = 3;      // an input could not be read or recognised (others were imported)
-constexpr int exit_output = 4;     // the output could not be written: stopped
+constexpr int exit_output = 4;     // an output could not be written or opened: stopped
 
-constexpr const char* help_text = R"(usage: coop-import [options] FILE...
+constexpr const char* help_top = R"(usage: coop-import [options] FILE...
 
 Turns log files and hot lists into Coop catalogue events.
 
@@ -42,8 +46,12 @@ Options:
   --format F        auto (default), zeek, apache, sshd, intel, stix, misp, iplist
   --output O        jsonl (default): one JSON event per line;
                     binary: a Cap'n Proto event stream (coop-tm ingest reads both)
-  -o FILE           write events to FILE instead of standard output
-  --site NAME       origin site stamped on every event
+  -o FILE           write events to FILE instead of standard output (with
+                    --store or --publish, nothing goes to standard output
+                    unless -o - says so)
+)";
+
+constexpr const char* help_bottom = R"(  --site NAME       origin site stamped on every event
   --sensor NAME     origin sensor stamped on every event
   --year YYYY       year of syslog timestamps that have none (default: this
                     year, or last year for dates more than a day ahead)
@@ -65,9 +73,13 @@ Problems are printed as FILE:LINE: MESSAGE on stderr. The summary lists,
 per kind of input, lines read, events produced, lines skipped as malformed
 and lines ignored (well-formed but with nothing to import).
 
+With --store or --publish, the summary adds a line per output: events
+stored, dropped by the store's rules and refused, and the committed batch;
+events published and dropped (from the site's counters).
+
 Exit status: 0 all imported; 1 some malformed lines were skipped; 2 usage
 error; 3 an input could not be read or recognised (the others were
-imported); 4 the output could not be written (stopped).
+imported); 4 an output could not be opened or written (stopped).
 )";
 
 struct cli {
@@ -81,6 +93,7 @@ struct cli {
   bool progress = false;
   bool quiet = false;
   std::vector<std::string> files;
+  outs::output_options outputs;
 };
 
 int usage(const std::string& msg) {
@@ -98,8 +111,16 @@ int parse_args(int argc, char** argv, cli& c) {
       return true;
     };
     std::string v;
+    std::string bad;
+    if (auto o = outs::parse_option(argc, argv, i, c.outputs, bad);
+        o != outs::parse_outcome::not_ours) {
+      if (o == outs::parse_outcome::bad) return usage(bad);
+      continue;
+    }
     if (a == "-h" || a == "--help") {
-      std::fputs(help_text, stdout);
+      std::fputs(help_top, stdout);
+      std::fputs(outs::options_help(20).c_str(), stdout);
+      std::fputs(help_bottom, stdout);
       return exit_ok;
     } else if (a == "--format") {
       if (!value(v)) return usage("--format needs a value");
@@ -146,6 +167,7 @@ int parse_args(int argc, char** argv, cli& c) {
     }
   }
   if (c.files.empty()) return usage("no input files");
+  if (auto msg = outs::check_options(c.outputs); !msg.empty()) return usage(msg);
   return -1;
 }
 
@@ -177,6 +199,37 @@ struct problem_printer {
   }
 };
 
+// Gives each event to the stream sink (when there is one) and to the store
+// and publishing outputs (once opened). A failing output stops the import.
+class tee_sink final : public imp::sink {
+ public:
+  tee_sink(imp::sink* stream, imp::problem_handler on_problem)
+      : stream_(stream), handler_(std::move(on_problem)) {}
+  void attach(outs::event_outputs* o) { outputs_ = o; }
+  model::result<void> on_event(const model::event& e) override {
+    if (stream_ != nullptr) {
+      if (auto r = stream_->on_event(e); !r) return r;
+    }
+    if (outputs_ != nullptr) {
+      if (auto r = outputs_->write(e); !r) {
+        outputs_failed_ = true;
+        return r;
+      }
+    }
+    return {};
+  }
+  void on_problem(const imp::problem& p) override {
+    if (handler_) handler_(p);
+  }
+  [[nodiscard]] bool outputs_failed() const noexcept { return outputs_failed_; }
+
+ private:
+  imp::sink* stream_;
+  imp::problem_handler handler_;
+  outs::event_outputs* outputs_ = nullptr;
+  bool outputs_failed_ = false;
+};
+
 void print_summary(const imp::summary& s, double seconds) {
   std::fprintf(stderr, "%-22s %12s %12s %10s %10s\n", "input kind", "lines", "events", "skipped",
                "ignored");
@@ -204,6 +257,8 @@ int main(int argc, char** argv) {
 
   std::ofstream file_out;
   std::ostream* out = &std::cout;
+  // Standard output is the default stream only when no other output is asked for.
+  const bool stream_wanted = !c.output.empty() || !c.outputs.any();
   if (!c.output.empty() && c.output != "-") {
     file_out.open(c.output, std::ios::binary | std::ios::trunc);
     if (!file_out) {
@@ -217,15 +272,16 @@ int main(int argc, char** argv) {
   bool line_open = false;
   problem_printer printer{c.max_problems, 0, 0, &line_open};
   auto handler = [&printer](const imp::problem& p) { printer(p); };
-  std::unique_ptr<imp::sink> sink;
+  std::unique_ptr<imp::sink> stream;
   imp::binary_sink* binary = nullptr;
-  if (c.binary) {
+  if (stream_wanted && c.binary) {
     auto b = std::make_unique<imp::binary_sink>(*out, handler);
     binary = b.get();
-    sink = std::move(b);
-  } else {
-    sink = std::make_unique<imp::json_lines_sink>(*out, handler);
+    stream = std::move(b);
+  } else if (stream_wanted) {
+    stream = std::make_unique<imp::json_lines_sink>(*out, handler);
   }
+  tee_sink sink(stream.get(), handler);
 
   const bool show_progress = !c.quiet && (c.progress || isatty(2) != 0);
   std::string current;
@@ -248,10 +304,21 @@ int main(int argc, char** argv) {
   }
 
   model::registry reg;
-  auto importer = imp::importer::create(reg, *sink, c.opt);
+  auto importer = imp::importer::create(reg, sink, c.opt);
   if (!importer) {
     std::fprintf(stderr, "coop-import: %s\n", importer.err().to_string().c_str());
     return exit_output;
+  }
+  // After the importer, so the registry holds the catalogue the store starts with.
+  std::optional<outs::event_outputs> outputs;
+  if (c.outputs.any()) {
+    auto o = outs::event_outputs::open(c.outputs, reg, "coop-import");
+    if (!o) {
+      std::fprintf(stderr, "coop-import: %s\n", o.err().message.c_str());
+      return exit_output;
+    }
+    outputs.emplace(std::move(o.value()));
+    sink.attach(&*outputs);
   }
   const auto start = std::chrono::steady_clock::now();
   int rc = exit_ok;
@@ -267,6 +334,10 @@ int main(int argc, char** argv) {
     printer.end_input(f);
     if (!r) {
       std::fprintf(stderr, "coop-import: %s\n", r.err().message.c_str());
+      if (sink.outputs_failed()) {
+        rc = exit_output;
+        break;
+      }
       if (r.err().code == model::errc::io && !*out) {
         rc = exit_output;
         break;
@@ -289,6 +360,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "coop-import: writing the output failed\n");
     rc = exit_output;
   }
+  if (outputs) {
+    if (auto r = outputs->finish(); !r) {
+      std::fprintf(stderr, "coop-import: %s\n", r.err().message.c_str());
+      rc = exit_output;
+    }
+  }
   if (!c.schemas.empty() && rc != exit_output) {
     // Types learnt at run time (their names contain a dot): readers of the
     // events need them, the catalogue's they already have.
@@ -305,7 +382,10 @@ int main(int argc, char** argv) {
   }
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (!c.quiet) print_summary(importer->totals(), secs);
+  if (!c.quiet) {
+    print_summary(importer->totals(), secs);
+    if (outputs) outputs->print_summary(stderr);
+  }
   if (rc == exit_ok && importer->totals().total().skipped > 0) rc = exit_skipped;
   return rc;
 }

@@ -1,7 +1,8 @@
 // coop-sensor: reads packets from a capture file (-r) or an interface (-i),
 // runs the Coop packet sensor and writes catalogue events as JSON lines to
-// stdout, or in the binary stream format to a file (-w). Progress goes to
-// stderr for long files.
+// stdout, or in the binary stream format to a file (-w), and/or records them
+// in a time machine store (--store) and publishes them to peer sites
+// (--publish). Progress goes to stderr for long files.
 #include <coop/model/catalogue.h>
 #include <coop/model/codec.h>
 #include <coop/model/json.h>
@@ -18,9 +19,11 @@
 #include <string>
 
 #include "bench.h"
+#include "event_outputs.h"
 
 namespace model = coop::model;
 namespace sensor = coop::sensor;
+namespace outs = coop::outputs;
 
 namespace {
 
@@ -32,7 +35,9 @@ void usage(std::ostream& o) {
        "  -r FILE          read a pcap/pcapng file (gzip allowed)\n"
        "  -i IFACE         capture live from an interface\n"
        "  -w FILE          write events in the binary stream format to FILE\n"
-       "                   (default: JSON lines on stdout)\n"
+       "                   (default: JSON lines on stdout, unless --store or\n"
+       "                   --publish is given)\n"
+    << outs::options_help(19) <<
        "  --packets N      emit packet events for the first N payload bytes of\n"
        "                   each connection (Time Machine cut-off; 15K = 15360)\n"
        "  --checksums      drop packets with bad checksums (as Zeek without -C)\n"
@@ -41,7 +46,12 @@ void usage(std::ostream& o) {
        "  --site S --sensor NAME   origin put into every event\n"
        "  --stats          print counters to stderr at the end\n"
        "  --bench N        load the captures under -r PATH (file or directory) into\n"
-       "                   memory and print packets/s over N runs (no events written)\n";
+       "                   memory and print packets/s over N runs (no events written)\n"
+       "With --store or --publish, a line per output ends the run on stderr: events\n"
+       "stored, dropped by rules and refused, and the committed batch; events\n"
+       "published and dropped (from the site's counters).\n"
+       "Exit status: 0 done, 1 an input or output failed (the message says which),\n"
+       "2 bad command line.\n";
 }
 
 std::optional<std::uint64_t> parse_size(const std::string& s) {
@@ -62,8 +72,18 @@ int main(int argc, char** argv) {
   bool stats = false;
   int bench_rounds = 0;
   sensor::sensor_config cfg;
+  outs::output_options out_opts;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
+    std::string bad;
+    if (auto o = outs::parse_option(argc, argv, i, out_opts, bad);
+        o != outs::parse_outcome::not_ours) {
+      if (o == outs::parse_outcome::bad) {
+        std::cerr << "coop-sensor: " << bad << "\n";
+        return 2;
+      }
+      continue;
+    }
     auto need = [&](const char* what) -> std::string {
       if (i + 1 >= argc) {
         std::cerr << "coop-sensor: " << a << " needs " << what << "\n";
@@ -121,6 +141,10 @@ int main(int argc, char** argv) {
     usage(std::cerr);
     return 2;
   }
+  if (auto msg = outs::check_options(out_opts); !msg.empty()) {
+    std::cerr << "coop-sensor: " << msg << "\n";
+    return 2;
+  }
   if (bench_rounds > 0) {
     if (file.empty()) {
       std::cerr << "coop-sensor: --bench needs -r PATH\n";
@@ -149,14 +173,34 @@ int main(int argc, char** argv) {
     }
     writer.emplace(bin);
   }
+  std::optional<outs::event_outputs> outputs;
+  if (out_opts.any()) {
+    auto o = outs::event_outputs::open(out_opts, reg, "coop-sensor");
+    if (!o) {
+      std::cerr << "coop-sensor: " << o.err().message << "\n";
+      return 1;
+    }
+    outputs.emplace(std::move(o.value()));
+  }
+  // JSON lines on stdout only when no other output is asked for.
+  const bool json_stdout = !writer && !outputs;
   std::string line;
   int failures = 0;
+  bool output_failed = false;
   auto sink = [&](const model::event& e) {
+    if (outputs && !output_failed) {
+      if (auto r = outputs->write(e); !r) {
+        std::cerr << "coop-sensor: " << r.err().message << "; stopping\n";
+        output_failed = true;
+        stop_requested = 1;
+      }
+    }
     if (writer) {
       if (auto r = writer->write(e); !r && failures++ == 0)
         std::cerr << "coop-sensor: " << out_path << ": " << r.err().to_string() << "\n";
       return;
     }
+    if (!json_stdout) return;
     line.clear();
     if (auto r = model::to_json(e, line); !r) {
       if (failures++ == 0)
@@ -208,6 +252,13 @@ int main(int argc, char** argv) {
   s->flush();
   if (writer) (void)writer->flush();
   std::fflush(stdout);
+  if (outputs) {
+    if (auto r = outputs->finish(); !r) {
+      std::cerr << "coop-sensor: " << r.err().message << "\n";
+      output_failed = true;
+    }
+    outputs->print_summary(stderr);
+  }
   if (stats) {
     const auto& st = s->stats();
     std::fprintf(stderr,
@@ -220,6 +271,6 @@ int main(int argc, char** argv) {
                  (unsigned long long)st.connections, (unsigned long long)st.evictions,
                  (unsigned long long)st.events);
   }
-  if (failures > 0) rc = 1;
+  if (failures > 0 || output_failed) rc = 1;
   return rc;
 }
