@@ -31,14 +31,17 @@ void progress(const std::string& line);
 /// Machine description for the JSON ("machine").
 json machine_info(const std::string& mode);
 
-/// A fresh private directory under the system temp dir, removed on
-/// destruction.
+/// A fresh private directory under the system temp dir, removed (with
+/// everything in it) on destruction and by die(). One at a time.
 class scratch_dir {
  public:
+  /// Creates the directory; dies if it cannot.
   scratch_dir();
+  /// Removes the directory and its contents.
   ~scratch_dir();
   scratch_dir(const scratch_dir&) = delete;
   scratch_dir& operator=(const scratch_dir&) = delete;
+  /// The directory.
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }
 
  private:
@@ -112,8 +115,24 @@ struct timing {
   double cpu_seconds = 0;   ///< Best repetition, CPU time of the working thread or process.
   double wall_seconds = 0;  ///< Wall time of that repetition.
   std::uint64_t units = 0;  ///< Packets or lines per repetition.
-  [[nodiscard]] double rate() const { return cpu_seconds > 0 ? static_cast<double>(units) / cpu_seconds : 0; }
+  [[nodiscard]] double rate() const {
+    return cpu_seconds > 0 ? static_cast<double>(units) / cpu_seconds : 0;
+  }
 };
+
+/// tshark's figures over the replay (sensors_tshark.cc).
+struct tshark_result {
+  json report;               ///< The "tshark" object of the JSON (command, times, output counts).
+  double packets_per_s = 0;  ///< Packets / (CPU seconds - start-up CPU seconds).
+  double packets_per_s_with_startup = 0;  ///< Packets / CPU seconds.
+};
+
+/// Writes `cap` to a pcap file under `dir` (and to `keep` unless empty), runs
+/// `tshark` over it once (and once over its first packet, for the start-up
+/// cost), checks that it printed one row per packet, and counts its rows with
+/// DNS and HTTP fields. Dies if tshark fails.
+tshark_result run_tshark(const std::string& tshark, const replay& cap,
+                         const std::filesystem::path& dir, const std::string& keep);
 
 /// The importer figures (sensors_import.cc).
 struct import_result {
