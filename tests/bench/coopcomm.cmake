@@ -10,6 +10,7 @@ add_executable(coop-bench-coopcomm
   coopcomm_bench.cc
   coopcomm_coop.cc
   coopcomm_measure.cc
+  machine_info.cc
   coopcomm_nats.cc
   coopcomm_zmq.cc)
 target_link_libraries(coop-bench-coopcomm PRIVATE

@@ -20,6 +20,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "machine_info.h"
+
 namespace coop::bench::comm {
 
 /// Nanoseconds on the monotonic clock (std::chrono::steady_clock), the clock
@@ -155,7 +157,6 @@ std::unique_ptr<transport> make_nats_tls(const std::filesystem::path& dir,
                                          const std::string& server_program);
 std::unique_ptr<transport> make_zmq_plain();
 
-/// Machine description for the JSON ("machine").
-nlohmann::ordered_json machine_info(const std::string& mode);
+using coop::bench::machine_info;  // the "machine" object (machine_info.h)
 
 }  // namespace coop::bench::comm

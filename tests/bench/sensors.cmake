@@ -10,6 +10,7 @@ add_executable(coop-bench-sensors
   sensors_bench.cc
   sensors_import.cc
   sensors_measure.cc
+  machine_info.cc
   sensors_replay.cc
   sensors_tshark.cc)
 target_link_libraries(coop-bench-sensors PRIVATE

@@ -14,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "machine_info.h"
+
 #include "coop/sensor/packet.h"
 
 namespace coop::bench::sensors {
@@ -28,8 +30,7 @@ std::int64_t thread_cpu_ns() noexcept;
 void progress(const std::string& line);
 /// Prints "coop-bench-sensors: <what>" on stderr and exits with status 1.
 [[noreturn]] void die(const std::string& what);
-/// Machine description for the JSON ("machine").
-json machine_info(const std::string& mode);
+using coop::bench::machine_info;  // the "machine" object (machine_info.h)
 
 /// A fresh private directory under the system temp dir, removed (with
 /// everything in it) on destruction and by die(). One at a time.
