@@ -172,6 +172,7 @@ void node_impl::shutdown(std::chrono::milliseconds grace) {
   work_.reset();
   io_.stop();
   if (thread_.joinable()) thread_.join();
+  joined_ = true;
   // Requests still waiting learn that the node closed.
   for (auto& [id, r] : requests_)
     if (r.done) r.done(error{errc::closed, "node of '" + self_ + "' stopped"});
@@ -272,7 +273,11 @@ result<message> node::request_sync(std::string_view to, std::string_view topic,
   auto id = request(to, topic, content_type, payload,
                     [promise](result<message> r) { promise->set_value(std::move(r)); }, timeout);
   if (!id) return id.err();
-  return fut.get();
+  try {
+    return fut.get();
+  } catch (const std::future_error&) {  // the node stopped before the request was sent
+    return error{errc::closed, "node of '" + impl_->self_ + "' stopped"};
+  }
 }
 
 result<std::uint64_t> node::subscribe(std::string_view prefix, message_handler handler) {

@@ -200,12 +200,13 @@ class node_impl {
   std::chrono::steady_clock::time_point last_flush_{};
   std::unique_ptr<asio::steady_timer> flush_timer_;
   std::atomic<bool> stopped_{false};
+  std::atomic<bool> joined_{false};  // the I/O thread has ended: callers may touch state
   std::mt19937_64 rng_{std::random_device{}()};
 };
 
 template <class F>
 auto node_impl::run_sync(F&& f) -> decltype(f()) {
-  if (std::this_thread::get_id() == io_thread_id_ || stopped_) return f();
+  if (std::this_thread::get_id() == io_thread_id_ || joined_) return f();
   std::packaged_task<decltype(f())()> task(std::forward<F>(f));
   auto fut = task.get_future();
   asio::post(io_, [&task] { task(); });
