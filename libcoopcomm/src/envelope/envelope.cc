@@ -40,7 +40,7 @@ const char* to_string(outcome o) noexcept {
 std::string encode_item(const item& it) {
   // A per-thread first segment: small items are built without allocating.
   thread_local std::array<capnp::word, 512> scratch;
-  std::fill(scratch.begin(), scratch.end(), capnp::word());
+  std::memset(scratch.data(), 0, sizeof scratch);  // Cap'n Proto wants it zeroed
   capnp::MallocMessageBuilder mb(kj::ArrayPtr<capnp::word>(scratch.data(), scratch.size()));
   auto b = mb.initRoot<wire::Item>();
   b.setIndex(it.index);
