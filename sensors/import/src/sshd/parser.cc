@@ -146,6 +146,11 @@ class sshd_parser final : public line_parser {
       ctx_.skip(counts_, no, "journal entry without MESSAGE or __REALTIME_TIMESTAMP");
       return {};
     }
+    // Nanoseconds must fit an int64 (up to the year 2262).
+    if (micros > static_cast<std::uint64_t>(INT64_MAX) / 1000) {
+      ctx_.skip(counts_, no, "journal __REALTIME_TIMESTAMP out of range");
+      return {};
+    }
     const std::string host = str("_HOSTNAME");
     const std::string program = str("SYSLOG_IDENTIFIER");
     return message(model::timestamp{static_cast<std::int64_t>(micros) * 1000}, host, program,
