@@ -37,11 +37,27 @@ const char* to_string(outcome o) noexcept {
   return "unknown";
 }
 
+envelope_view view_of(const wire_envelope& e) {
+  envelope_view v{e.header_bytes, e.signature, e.hops, {}};
+  v.items.assign(e.items.begin(), e.items.end());
+  return v;
+}
+
+namespace {
+
+// A per-thread first segment, so that small items are built without
+// allocating. Cap'n Proto wants it zeroed: it is zeroed once, and after
+// each use only the words that use wrote.
+struct item_scratch {
+  std::array<capnp::word, 512> words;
+  item_scratch() { std::memset(words.data(), 0, sizeof words); }
+};
+
+}  // namespace
+
 std::string encode_item(const item& it) {
-  // A per-thread first segment: small items are built without allocating.
-  thread_local std::array<capnp::word, 512> scratch;
-  std::memset(scratch.data(), 0, sizeof scratch);  // Cap'n Proto wants it zeroed
-  capnp::MallocMessageBuilder mb(kj::ArrayPtr<capnp::word>(scratch.data(), scratch.size()));
+  thread_local item_scratch scratch;
+  capnp::MallocMessageBuilder mb(kj::ArrayPtr<capnp::word>(scratch.words.data(), scratch.words.size()));
   auto b = mb.initRoot<wire::Item>();
   b.setIndex(it.index);
   b.setKind(static_cast<wire::Kind>(it.k));
@@ -52,7 +68,14 @@ std::string encode_item(const item& it) {
   b.setPayload(data_of(it.payload));
   b.setOutcome(static_cast<wire::Outcome>(it.result));
   if (!it.reason.empty()) b.setReason(it.reason);
-  return wire_io::serialise(mb);
+  std::string out = wire_io::serialise(mb);
+  auto first = mb.getSegmentsForOutput()[0];
+  if (first.begin() == scratch.words.data()) {
+    std::memset(scratch.words.data(), 0, first.size() * sizeof(capnp::word));
+  } else {
+    std::memset(scratch.words.data(), 0, sizeof scratch.words);
+  }
+  return out;
 }
 
 result<item> decode_item(std::string_view bytes, const wire_io::message_limits& limits) {
@@ -140,7 +163,7 @@ wire_envelope seal(const crypto::signing_key& key, header h, std::vector<item> i
   return e;
 }
 
-result<header> verify(const wire_envelope& e, check_context& ctx) {
+result<header> verify(const envelope_view& e, check_context& ctx) {
   auto h = decode_header(e.header_bytes, ctx.limits);
   if (!h) return h.err();
   const peer_config* origin = ctx.config->find_peer(h->origin);

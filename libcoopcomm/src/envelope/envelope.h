@@ -63,6 +63,19 @@ struct wire_envelope {
   std::vector<std::string> items;  ///< Serialised items.
 };
 
+/// An envelope as received: views into the frame that carried it, valid
+/// while that frame's buffer is (the receiving call), so that items are
+/// copied only when they are relayed.
+struct envelope_view {
+  std::string_view header_bytes;
+  std::string_view signature;
+  std::vector<std::string> hops;
+  std::vector<std::string_view> items;  ///< Serialised items.
+};
+
+/// Views of `e`'s parts (valid while `e` is).
+envelope_view view_of(const wire_envelope& e);
+
 /// Serialises an item.
 std::string encode_item(const item& it);
 /// Parses a serialised item under `limits`.
@@ -90,7 +103,7 @@ struct check_context {
 /// it was not issued further in the future than the clock skew allows, and
 /// it has not crossed more sites than its hop limit. Errors: errc::signature
 /// with the reason (the caller counts and logs it with the peer).
-result<header> verify(const wire_envelope& e, check_context& ctx);
+result<header> verify(const envelope_view& e, check_context& ctx);
 
 /// Parses item `bytes` and checks it against the verified header `h`: its
 /// index is in range and its SHA-256 equals the digest signed for it.

@@ -1,5 +1,7 @@
 // Inbound: verifying envelopes, the replay window, access rules on receipt,
 // local delivery and relaying.
+#include <boost/container/small_vector.hpp>
+
 #include <algorithm>
 
 #include "coop/comm/topic.h"
@@ -23,7 +25,7 @@ verb verb_of(envelope::kind k) {
 
 }  // namespace
 
-void node_impl::on_envelope(session& from, envelope::wire_envelope env) {
+void node_impl::on_envelope(session& from, const envelope::envelope_view& env) {
   envelope::check_context ctx{&cfg_, &verifier_, now_ns(), limits_};
   auto h = envelope::verify(env, ctx);
   link* l = from.peer_link();
@@ -38,7 +40,17 @@ void node_impl::on_envelope(session& from, envelope::wire_envelope env) {
     return;
   }
   std::shared_ptr<const signed_part> onward;  // made when something is relayed
-  for (auto& raw : env.items) {
+  // The items of an envelope mostly share a topic and kind: the topic check
+  // and the access rules are evaluated again only when those change.
+  struct verdict {
+    bool known = false;
+    envelope::kind k = envelope::kind::publish;
+    std::string topic;
+    result<void> valid;
+    access_decision access;
+  } last;
+  route_cache relayed;
+  for (const auto raw : env.items) {
     auto it = envelope::open_item(raw, *h, limits_);
     if (!it) {
       ++stats_.refused_signature;
@@ -58,14 +70,24 @@ void node_impl::on_envelope(session& from, envelope::wire_envelope env) {
         continue;
       case state::replay_verdict::fresh: break;
     }
-    if (auto v = validate_topic(it->topic); !v) {
+    const verb v = verb_of(it->k);
+    if (!last.known || last.k != it->k || last.topic != it->topic) {
+      last.known = true;
+      last.k = it->k;
+      last.topic = it->topic;
+      last.valid = validate_topic(it->topic);
+      if (last.valid) {
+        last.access = check_access(cfg_, from.peer(), v, it->topic);
+        if (last.access.allowed && h->origin != from.peer())
+          last.access = check_access(cfg_, h->origin, v, it->topic);
+      }
+    }
+    if (!last.valid) {
       ++stats_.refused_signature;
-      note_refusal(from.peer(), h->origin, "", "envelope", v.err().message);
+      note_refusal(from.peer(), h->origin, "", "envelope", last.valid.err().message);
       continue;
     }
-    const verb v = verb_of(it->k);
-    auto d = check_access(cfg_, from.peer(), v, it->topic);
-    if (d.allowed && h->origin != from.peer()) d = check_access(cfg_, h->origin, v, it->topic);
+    const access_decision& d = last.access;
     if (!d.allowed) {
       ++stats_.refused_access;
       if (l) ++l->status.refused;
@@ -91,9 +113,11 @@ void node_impl::on_envelope(session& from, envelope::wire_envelope env) {
       if (!onward) {
         auto hops = env.hops;
         hops.push_back(self_);
-        onward = std::make_shared<signed_part>(signed_part{env.header_bytes, env.signature, hops});
+        onward = std::make_shared<signed_part>(
+            signed_part{std::string(env.header_bytes), std::string(env.signature), hops});
       }
-      route_item(onward, std::make_shared<const std::string>(raw), *it, h->origin, env.hops, &from);
+      route_item(onward, std::make_shared<const std::string>(raw), *it, h->origin, env.hops, &from,
+                 &relayed);
     } else if (!for_me) {
       ++stats_.dropped_no_route;
     }
@@ -120,16 +144,16 @@ void node_impl::on_envelope(session& from, envelope::wire_envelope env) {
 }
 
 void node_impl::deliver(const message& m) {
-  bool any = false;
-  // Handlers may subscribe or unsubscribe: iterate over a snapshot of ids.
-  std::vector<std::uint64_t> ids;
+  // Handlers may subscribe or unsubscribe: hold the matching ones first,
+  // and skip one that an earlier handler unsubscribed.
+  boost::container::small_vector<std::pair<std::uint64_t, std::shared_ptr<const message_handler>>, 4>
+      matched;
   for (const auto& [id, sub] : subscriptions_)
-    if (topic_covers(sub.prefix, m.topic)) ids.push_back(id);
-  for (auto id : ids) {
-    auto it = subscriptions_.find(id);
-    if (it == subscriptions_.end()) continue;
-    auto handler = it->second.handler;
-    handler(m);
+    if (topic_covers(sub.prefix, m.topic)) matched.emplace_back(id, sub.handler);
+  bool any = false;
+  for (const auto& [id, handler] : matched) {
+    if (matched.size() > 1 && subscriptions_.count(id) == 0) continue;
+    (*handler)(m);
     any = true;
   }
   if (any) ++stats_.delivered;

@@ -284,7 +284,9 @@ result<std::uint64_t> node::subscribe(std::string_view prefix, message_handler h
   if (auto v = validate_topic(prefix); !v) return v.err();
   return impl_->run_sync([&]() -> result<std::uint64_t> {
     const auto id = impl_->next_local_id_++;
-    impl_->subscriptions_.emplace(id, node_impl::subscription{std::string(prefix), std::move(handler)});
+    impl_->subscriptions_.emplace(
+        id, node_impl::subscription{std::string(prefix),
+                                    std::make_shared<const message_handler>(std::move(handler))});
     impl_->peer_subscriptions_changed();
     return id;
   });

@@ -112,14 +112,24 @@ class node_impl {
   void update_pressure();      // recomputes pressure_ from the peers' queues
   void stage(envelope::item it);  // queue an item made on the I/O thread
   void route_sealed(envelope::wire_envelope env, const std::vector<envelope::item>& items);
+  /// Where an item goes, remembered across the items of one envelope.
+  struct route_cache {
+    bool valid = false;
+    envelope::kind k = envelope::kind::publish;
+    std::string topic;
+    std::string destination;
+    overflow_policy policy = overflow_policy::drop_newest;
+    std::vector<std::shared_ptr<session>> targets;
+  };
+  void route_targets(const envelope::item& it, const std::string& origin,
+                     const std::vector<std::string>& hops, const session* from,
+                     std::vector<std::shared_ptr<session>>& out) const;
   void route_item(const std::shared_ptr<const signed_part>& part,
                   const std::shared_ptr<const std::string>& bytes, const envelope::item& it,
                   const std::string& origin, const std::vector<std::string>& hops,
-                  const session* from);
+                  const session* from, route_cache* cache = nullptr);
   bool enqueue(session& s, queued_item q);
-  void on_envelope(session& from, envelope::wire_envelope env);
-  void handle_item(session& from, const envelope::header& h, const envelope::wire_envelope& env,
-                   envelope::item it, const std::shared_ptr<const std::string>& bytes);
+  void on_envelope(session& from, const envelope::envelope_view& env);
   void deliver(const message& m);
   void handle_request(const message& m, const envelope::item& it);
   void run_handler(const message& m);
@@ -170,7 +180,9 @@ class node_impl {
 
   std::map<std::string, link> links_;                   // neighbours by name
   std::vector<std::shared_ptr<session>> sessions_;      // every live session
-  struct subscription { std::string prefix; message_handler handler; };
+  // Shared, so that delivery can hold a handler that unsubscribes itself
+  // without copying the std::function per message.
+  struct subscription { std::string prefix; std::shared_ptr<const message_handler> handler; };
   std::map<std::uint64_t, subscription> subscriptions_;
   std::map<std::string, request_handler> handlers_;     // by prefix
   status_handler status_handler_;

@@ -178,9 +178,10 @@ void node_impl::route_sealed(envelope::wire_envelope env,
                               const std::vector<envelope::item>& items) {
   auto part = std::make_shared<signed_part>(
       signed_part{std::move(env.header_bytes), std::move(env.signature), {}});
+  route_cache cache;
   for (std::size_t i = 0; i < items.size(); ++i) {
     auto bytes = std::make_shared<const std::string>(std::move(env.items[i]));
-    route_item(part, bytes, items[i], self_, {}, nullptr);
+    route_item(part, bytes, items[i], self_, {}, nullptr, &cache);
   }
 }
 
@@ -191,46 +192,66 @@ bool node_impl::enqueue(session& s, queued_item q) {
   return false;
 }
 
-void node_impl::route_item(const std::shared_ptr<const signed_part>& part,
-                            const std::shared_ptr<const std::string>& bytes,
-                            const envelope::item& it, const std::string& origin,
-                            const std::vector<std::string>& hops, const session* from) {
+void node_impl::route_targets(const envelope::item& it, const std::string& origin,
+                              const std::vector<std::string>& hops, const session* from,
+                              std::vector<std::shared_ptr<session>>& out) const {
   auto excluded = [&](const std::string& name) {
     return name == origin || (from && from->peer() == name) ||
            std::find(hops.begin(), hops.end(), name) != hops.end();
   };
-  const auto policy = overflow_for(cfg_, it.topic);
-  auto send_to = [&](session& s) {
-    if (enqueue(s, queued_item{part, bytes, policy}) && from) ++stats_.relayed;
-  };
   if (it.k == envelope::kind::publish) {
-    for (auto& [name, l] : links_) {
+    for (const auto& [name, l] : links_) {
       if (!l.current || l.current->state() != session::phase::up || excluded(name)) continue;
       const auto& subs = l.current->subscriptions;
       if (std::none_of(subs.begin(), subs.end(),
                        [&](const std::string& p) { return topic_covers(p, it.topic); }))
         continue;
       if (!check_access(cfg_, name, verb::subscribe, it.topic).allowed) continue;
-      send_to(*l.current);
+      out.push_back(l.current);
     }
     return;
   }
   // Addressed to one site: directly when it is a neighbour, else through
   // every relay (receivers drop the copies they already have).
-  if (link* d = link_by_name(it.destination);
-      d && d->current && d->current->state() == session::phase::up && !excluded(it.destination)) {
-    send_to(*d->current);
+  if (auto d = links_.find(it.destination);
+      d != links_.end() && d->second.current &&
+      d->second.current->state() == session::phase::up && !excluded(it.destination)) {
+    out.push_back(d->second.current);
     return;
   }
-  bool sent = false;
-  for (auto& [name, l] : links_) {
+  for (const auto& [name, l] : links_) {
     if (!l.current || l.current->state() != session::phase::up || !l.current->relays() ||
         excluded(name))
       continue;
-    send_to(*l.current);
-    sent = true;
+    out.push_back(l.current);
   }
-  if (!sent && it.k != envelope::kind::request) ++stats_.dropped_no_route;
+}
+
+void node_impl::route_item(const std::shared_ptr<const signed_part>& part,
+                            const std::shared_ptr<const std::string>& bytes,
+                            const envelope::item& it, const std::string& origin,
+                            const std::vector<std::string>& hops, const session* from,
+                            route_cache* cache) {
+  route_cache local;
+  route_cache& c = cache ? *cache : local;
+  // Within one envelope origin, hops and sender are fixed, so the targets
+  // depend only on kind, topic and destination.
+  if (!c.valid || c.k != it.k || c.topic != it.topic || c.destination != it.destination) {
+    c.valid = true;
+    c.k = it.k;
+    c.topic = it.topic;
+    c.destination = it.destination;
+    c.policy = overflow_for(cfg_, it.topic);
+    c.targets.clear();
+    route_targets(it, origin, hops, from, c.targets);
+  }
+  // Shared pointers: a session closed by its overflow policy stays valid
+  // (and refuses further items) until the cache goes.
+  for (const auto& s : c.targets) {
+    if (enqueue(*s, queued_item{part, bytes, c.policy}) && from) ++stats_.relayed;
+  }
+  if (c.targets.empty() && it.k != envelope::kind::publish && it.k != envelope::kind::request)
+    ++stats_.dropped_no_route;
 }
 
 std::vector<std::string> node_impl::advertised_for(const session& s) const {

@@ -164,16 +164,18 @@ void session::on_frame() {
       }
       case wire::Frame::ENVELOPE: {
         auto e = f.getEnvelope();
-        envelope::wire_envelope env;
+        // Views into body_, which stays put until the next read.
+        envelope::envelope_view env;
         auto hb = e.getHeader();
-        env.header_bytes.assign(reinterpret_cast<const char*>(hb.begin()), hb.size());
+        env.header_bytes = {reinterpret_cast<const char*>(hb.begin()), hb.size()};
         auto sg = e.getSignature();
-        env.signature.assign(reinterpret_cast<const char*>(sg.begin()), sg.size());
+        env.signature = {reinterpret_cast<const char*>(sg.begin()), sg.size()};
         for (auto h : e.getHops()) env.hops.push_back(text_of(h));
-        for (auto it : e.getItems())
-          env.items.emplace_back(reinterpret_cast<const char*>(it.begin()), it.size());
+        auto list = e.getItems();
+        env.items.reserve(list.size());
+        for (auto it : list) env.items.emplace_back(reinterpret_cast<const char*>(it.begin()), it.size());
         items = env.items.size();
-        owner_.on_envelope(*this, std::move(env));
+        owner_.on_envelope(*this, env);
         return {};
       }
       case wire::Frame::PING: {
@@ -319,7 +321,15 @@ bool session::enqueue(queued_item q) {
   }
   queue_bytes_ += size;
   items_.push_back(std::move(q));
-  write_next();
+  // Items come in bursts (the items of an envelope): write once the burst
+  // is queued, not a frame for its first item alone.
+  if (!writing_ && !write_posted_) {
+    write_posted_ = true;
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      self->write_posted_ = false;
+      self->write_next();
+    });
+  }
   return true;
 }
 
@@ -341,10 +351,10 @@ void session::refuse_and_close(std::uint16_t code, const std::string& reason) {
   close(reason, true);
 }
 
-std::string session::compose_items(std::size_t budget) {
-  std::string out;
+void session::compose_items(std::size_t budget, std::string& out) {
+  const std::size_t start = out.size();
   const std::size_t frame_limit = peer_max_frame_ - 1024;
-  while (!items_.empty() && out.size() < budget) {
+  while (!items_.empty() && out.size() - start < budget) {
     const auto env = items_.front().env;
     std::size_t n = 0, bytes = env->header_bytes.size() + 128;
     while (n < items_.size() && items_[n].env == env &&
@@ -368,9 +378,8 @@ std::string session::compose_items(std::size_t budget) {
       items_.pop_front();
     }
     if (link_) link_->status.sent += n;
-    out += wire_io::serialise_frame(mb);
+    wire_io::append_frame(mb, out);
   }
-  return out;
 }
 
 void session::write_next() {
@@ -380,7 +389,7 @@ void session::write_next() {
     out_ += control_.front();
     control_.pop_front();
   }
-  out_ += compose_items(256 * 1024);
+  compose_items(256 * 1024, out_);
   if (out_.empty()) {
     if (close_after_write_) {
       close_after_write_ = false;

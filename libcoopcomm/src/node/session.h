@@ -61,7 +61,8 @@ class session : public std::enable_shared_from_this<session> {
   void handle_hello(const std::string& site, std::uint16_t min_v, std::uint16_t max_v,
                     std::uint32_t max_frame, bool relay);
   void write_next();
-  std::string compose_items(std::size_t budget);
+  /// Appends frames of queued items to `out`, about `budget` bytes.
+  void compose_items(std::size_t budget, std::string& out);
   void arm_idle();
   void arm_keepalive();
   void protocol_error(const std::string& reason);
@@ -90,6 +91,7 @@ class session : public std::enable_shared_from_this<session> {
   std::size_t queue_bytes_ = 0;
   std::string out_;
   bool writing_ = false;
+  bool write_posted_ = false;  // a write_next is posted
   bool close_after_write_ = false;
   std::string closing_reason_;
   std::chrono::steady_clock::time_point last_write_{};

@@ -67,19 +67,48 @@ result<message> open_message(std::span<const std::uint8_t> bytes, const message_
   });
 }
 
+namespace {
+
+// Writes `builder` in Cap'n Proto's flat form (segment table, then the
+// segments) at `out + pos`, which has room for it.
+void write_flat(capnp::MessageBuilder& builder, std::string& out, std::size_t pos) {
+  auto segments = builder.getSegmentsForOutput();
+  char* p = out.data() + pos;
+  store_le32(p, static_cast<std::uint32_t>(segments.size() - 1));
+  for (std::size_t i = 0; i < segments.size(); ++i)
+    store_le32(p + 4 + 4 * i, static_cast<std::uint32_t>(segments[i].size()));
+  std::size_t table = 4 + 4 * segments.size();
+  if (table % 8 != 0) {
+    std::memset(p + table, 0, 4);
+    table += 4;
+  }
+  p += table;
+  for (auto s : segments) {
+    std::memcpy(p, s.begin(), s.size() * sizeof(capnp::word));
+    p += s.size() * sizeof(capnp::word);
+  }
+}
+
+}  // namespace
+
 std::string serialise(capnp::MessageBuilder& builder) {
-  auto words = capnp::messageToFlatArray(builder);
-  auto bytes = words.asBytes();
-  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+  std::string out(capnp::computeSerializedSizeInWords(builder) * sizeof(capnp::word), '\0');
+  write_flat(builder, out, 0);
+  return out;
 }
 
 std::string serialise_frame(capnp::MessageBuilder& builder) {
-  auto words = capnp::messageToFlatArray(builder);
-  auto bytes = words.asBytes();
-  std::string out(4 + bytes.size(), '\0');
-  store_le32(out.data(), static_cast<std::uint32_t>(bytes.size()));
-  std::memcpy(out.data() + 4, bytes.begin(), bytes.size());
+  std::string out;
+  append_frame(builder, out);
   return out;
+}
+
+void append_frame(capnp::MessageBuilder& builder, std::string& out) {
+  const std::size_t bytes = capnp::computeSerializedSizeInWords(builder) * sizeof(capnp::word);
+  const std::size_t pos = out.size();
+  out.resize(pos + 4 + bytes);
+  store_le32(out.data() + pos, static_cast<std::uint32_t>(bytes));
+  write_flat(builder, out, pos + 4);
 }
 
 }  // namespace coop::comm::wire_io

@@ -59,6 +59,9 @@ std::string serialise(capnp::MessageBuilder& builder);
 
 /// Serialises `builder` with the 4-byte length prefix, ready to write.
 std::string serialise_frame(capnp::MessageBuilder& builder);
+/// Appends the same frame as serialise_frame() to `out` (one copy of the
+/// message, no temporary).
+void append_frame(capnp::MessageBuilder& builder, std::string& out);
 
 /// Runs `f`, turning a kj::Exception (a malformed message) into errc::protocol
 /// prefixed with `what`.

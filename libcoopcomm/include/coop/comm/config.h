@@ -106,7 +106,7 @@ struct limits {
   std::size_t max_subscriptions = 1024;       ///< subscriptions: prefixes per peer.
   std::size_t max_pending_approvals = 1024;   ///< pending-approvals: queue length.
   std::uint32_t hop_limit = 8;                ///< hop-limit: sites an envelope may cross.
-  std::size_t batch_items = 256;              ///< batch-items: messages signed together at most.
+  std::size_t batch_items = 1024;             ///< batch-items: messages signed together at most.
 };
 
 /// A whole site configuration.
