@@ -56,10 +56,16 @@ struct item_scratch {
 }  // namespace
 
 std::string encode_item(const item& it) {
+  std::string out;
+  encode_item_into(it, it.index, out);
+  return out;
+}
+
+void encode_item_into(const item& it, std::uint32_t index, std::string& out) {
   thread_local item_scratch scratch;
   capnp::MallocMessageBuilder mb(kj::ArrayPtr<capnp::word>(scratch.words.data(), scratch.words.size()));
   auto b = mb.initRoot<wire::Item>();
-  b.setIndex(it.index);
+  b.setIndex(index);
   b.setKind(static_cast<wire::Kind>(it.k));
   b.setTopic(it.topic);
   if (!it.destination.empty()) b.setDestination(it.destination);
@@ -68,14 +74,13 @@ std::string encode_item(const item& it) {
   b.setPayload(data_of(it.payload));
   b.setOutcome(static_cast<wire::Outcome>(it.result));
   if (!it.reason.empty()) b.setReason(it.reason);
-  std::string out = wire_io::serialise(mb);
+  wire_io::append_message(mb, out);
   auto first = mb.getSegmentsForOutput()[0];
   if (first.begin() == scratch.words.data()) {
     std::memset(scratch.words.data(), 0, first.size() * sizeof(capnp::word));
   } else {
     std::memset(scratch.words.data(), 0, sizeof scratch.words);
   }
-  return out;
 }
 
 result<item> decode_item(std::string_view bytes, const wire_io::message_limits& limits) {
@@ -147,19 +152,33 @@ result<header> decode_header(std::string_view bytes, const wire_io::message_limi
   });
 }
 
-wire_envelope seal(const crypto::signing_key& key, header h, std::vector<item> items) {
-  wire_envelope e;
-  e.items.reserve(items.size());
+sealed_batch seal_batch(const crypto::signing_key& key, header h, const std::vector<item>& items) {
+  sealed_batch b;
+  std::size_t estimate = 0;
+  for (const auto& it : items) estimate += it.payload.size() + it.topic.size() + 128;
+  b.item_bytes.reserve(estimate);
+  b.spans.reserve(items.size());
   h.digests.clear();
   h.digests.reserve(items.size());
   for (std::size_t i = 0; i < items.size(); ++i) {
-    items[i].index = static_cast<std::uint32_t>(i);
-    e.items.push_back(encode_item(items[i]));
-    h.digests.push_back(crypto::sha256(e.items.back()));
+    const std::size_t at = b.item_bytes.size();
+    encode_item_into(items[i], static_cast<std::uint32_t>(i), b.item_bytes);
+    const std::string_view one(b.item_bytes.data() + at, b.item_bytes.size() - at);
+    b.spans.emplace_back(static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(one.size()));
+    h.digests.push_back(crypto::sha256(one));
   }
   h.origin_key = key.public_key();
-  e.header_bytes = encode_header(h);
-  e.signature = key.sign(crypto::signed_bytes(e.header_bytes));
+  b.header_bytes = encode_header(h);
+  b.signature = key.sign(crypto::signed_bytes(b.header_bytes));
+  return b;
+}
+
+wire_envelope seal(const crypto::signing_key& key, header h, const std::vector<item>& items) {
+  sealed_batch b = seal_batch(key, std::move(h), items);
+  wire_envelope e;
+  e.header_bytes = std::move(b.header_bytes);
+  e.signature = std::move(b.signature);
+  for (auto [at, n] : b.spans) e.items.emplace_back(b.item_bytes.substr(at, n));
   return e;
 }
 

@@ -78,6 +78,8 @@ envelope_view view_of(const wire_envelope& e);
 
 /// Serialises an item.
 std::string encode_item(const item& it);
+/// Appends the serialised item to `out`, with `index` in place of `it.index`.
+void encode_item_into(const item& it, std::uint32_t index, std::string& out);
 /// Parses a serialised item under `limits`.
 result<item> decode_item(std::string_view bytes, const wire_io::message_limits& limits);
 
@@ -86,9 +88,22 @@ std::string encode_header(const header& h);
 /// Parses a serialised header under `limits`.
 result<header> decode_header(std::string_view bytes, const wire_io::message_limits& limits);
 
-/// Builds and signs an envelope over `items` (their indices are set to their
-/// positions): the digests are computed here.
-wire_envelope seal(const crypto::signing_key& key, header h, std::vector<item> items);
+/// A signed batch as the sending node keeps it: the serialised items one
+/// after the other in one buffer, so that sealing allocates per batch, not
+/// per item.
+struct sealed_batch {
+  std::string header_bytes;
+  std::string signature;
+  std::string item_bytes;  ///< The serialised items, concatenated.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> spans;  ///< (offset, size) of each item.
+};
+
+/// Builds and signs a batch over `items` (item i gets index i): the digests
+/// are computed here.
+sealed_batch seal_batch(const crypto::signing_key& key, header h, const std::vector<item>& items);
+
+/// seal_batch(), returned as an envelope with one string per item.
+wire_envelope seal(const crypto::signing_key& key, header h, const std::vector<item>& items);
 
 /// What the receiver needs to check an envelope.
 struct check_context {

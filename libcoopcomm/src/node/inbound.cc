@@ -39,7 +39,7 @@ void node_impl::on_envelope(session& from, const envelope::envelope_view& env) {
     stats_.duplicates += env.items.size();
     return;
   }
-  std::shared_ptr<const signed_part> onward;  // made when something is relayed
+  std::shared_ptr<signed_part> onward;  // made when something is relayed
   // The items of an envelope mostly share a topic and kind: the topic check
   // and the access rules are evaluated again only when those change.
   struct verdict {
@@ -114,10 +114,15 @@ void node_impl::on_envelope(session& from, const envelope::envelope_view& env) {
         auto hops = env.hops;
         hops.push_back(self_);
         onward = std::make_shared<signed_part>(
-            signed_part{std::string(env.header_bytes), std::string(env.signature), hops});
+            signed_part{std::string(env.header_bytes), std::string(env.signature), hops, {}});
+        std::size_t total = 0;
+        for (const auto r : env.items) total += r.size();
+        onward->item_bytes.reserve(total);  // views into it must never move
       }
-      route_item(onward, std::make_shared<const std::string>(raw), *it, h->origin, env.hops, &from,
-                 &relayed);
+      const std::size_t at = onward->item_bytes.size();
+      onward->item_bytes.append(raw);
+      route_item(onward, std::string_view(onward->item_bytes).substr(at, raw.size()), *it,
+                 h->origin, env.hops, &from, &relayed);
     } else if (!for_me) {
       ++stats_.dropped_no_route;
     }

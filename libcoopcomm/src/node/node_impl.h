@@ -48,12 +48,16 @@ struct signed_part {
   std::string header_bytes;
   std::string signature;
   std::vector<std::string> hops;  ///< As it will be sent (a relay appended itself).
+  /// The serialised items that queued_items point into. Reserved in full
+  /// before the first view is taken, so appending never moves it.
+  std::string item_bytes;
 };
 
-/// One item waiting in a peer's outbound queue.
+/// One item waiting in a peer's outbound queue: a view into its envelope's
+/// item_bytes, which the shared signed_part keeps alive.
 struct queued_item {
   std::shared_ptr<const signed_part> env;
-  std::shared_ptr<const std::string> bytes;
+  std::string_view bytes;
   overflow_policy policy = overflow_policy::drop_newest;
 };
 
@@ -111,7 +115,7 @@ class node_impl {
   bool has_recipient(const envelope::item& it) const;
   void update_pressure();      // recomputes pressure_ from the peers' queues
   void stage(envelope::item it);  // queue an item made on the I/O thread
-  void route_sealed(envelope::wire_envelope env, const std::vector<envelope::item>& items);
+  void route_sealed(envelope::sealed_batch batch, const std::vector<envelope::item>& items);
   /// Where an item goes, remembered across the items of one envelope.
   struct route_cache {
     bool valid = false;
@@ -124,8 +128,8 @@ class node_impl {
   void route_targets(const envelope::item& it, const std::string& origin,
                      const std::vector<std::string>& hops, const session* from,
                      std::vector<std::shared_ptr<session>>& out) const;
-  void route_item(const std::shared_ptr<const signed_part>& part,
-                  const std::shared_ptr<const std::string>& bytes, const envelope::item& it,
+  void route_item(const std::shared_ptr<const signed_part>& part, std::string_view bytes,
+                  const envelope::item& it,
                   const std::string& origin, const std::vector<std::string>& hops,
                   const session* from, route_cache* cache = nullptr);
   bool enqueue(session& s, queued_item q);

@@ -165,23 +165,24 @@ void node_impl::flush_outgoing() {
     h.issued_at = now_ns();
     h.expires_at = h.issued_at + std::chrono::nanoseconds(cfg_.limits.envelope_ttl).count();
     h.hop_limit = static_cast<std::uint8_t>(cfg_.limits.hop_limit);
-    auto env = envelope::seal(key_, std::move(h), batch);
+    auto sealed = envelope::seal_batch(key_, std::move(h), batch);
     ++stats_.envelopes_signed;
-    route_sealed(std::move(env), batch);
+    route_sealed(std::move(sealed), batch);
   }
   update_pressure();
   // The rest waits for the next turn, so that writes and reads interleave.
   if (more) asio::post(io_, [this] { flush_outgoing(); });
 }
 
-void node_impl::route_sealed(envelope::wire_envelope env,
+void node_impl::route_sealed(envelope::sealed_batch batch,
                               const std::vector<envelope::item>& items) {
-  auto part = std::make_shared<signed_part>(
-      signed_part{std::move(env.header_bytes), std::move(env.signature), {}});
+  auto part = std::make_shared<const signed_part>(signed_part{
+      std::move(batch.header_bytes), std::move(batch.signature), {}, std::move(batch.item_bytes)});
   route_cache cache;
   for (std::size_t i = 0; i < items.size(); ++i) {
-    auto bytes = std::make_shared<const std::string>(std::move(env.items[i]));
-    route_item(part, bytes, items[i], self_, {}, nullptr, &cache);
+    const auto [at, n] = batch.spans[i];
+    route_item(part, std::string_view(part->item_bytes).substr(at, n), items[i], self_, {},
+               nullptr, &cache);
   }
 }
 
@@ -228,8 +229,7 @@ void node_impl::route_targets(const envelope::item& it, const std::string& origi
 }
 
 void node_impl::route_item(const std::shared_ptr<const signed_part>& part,
-                            const std::shared_ptr<const std::string>& bytes,
-                            const envelope::item& it, const std::string& origin,
+                            std::string_view bytes, const envelope::item& it, const std::string& origin,
                             const std::vector<std::string>& hops, const session* from,
                             route_cache* cache) {
   route_cache local;

@@ -298,7 +298,7 @@ void session::protocol_error(const std::string& reason) {
 
 bool session::enqueue(queued_item q) {
   if (phase_ != phase::up) return false;
-  const std::size_t size = q.bytes->size() + 16;
+  const std::size_t size = q.bytes.size() + 16;
   const std::size_t limit = owner_.cfg_.limits.queue_bytes;
   if (queue_bytes_ + size > limit) {
     switch (q.policy) {
@@ -310,7 +310,7 @@ bool session::enqueue(queued_item q) {
         return false;
       case overflow_policy::drop_oldest:
         while (!items_.empty() && queue_bytes_ + size > limit) {
-          queue_bytes_ -= items_.front().bytes->size() + 16;
+          queue_bytes_ -= items_.front().bytes.size() + 16;
           items_.pop_front();
           ++owner_.stats_.dropped_overflow;
           if (link_) ++link_->status.dropped;
@@ -358,8 +358,8 @@ void session::compose_items(std::size_t budget, std::string& out) {
     const auto env = items_.front().env;
     std::size_t n = 0, bytes = env->header_bytes.size() + 128;
     while (n < items_.size() && items_[n].env == env &&
-           (n == 0 || bytes + items_[n].bytes->size() + 16 <= frame_limit)) {
-      bytes += items_[n].bytes->size() + 16;
+           (n == 0 || bytes + items_[n].bytes.size() + 16 <= frame_limit)) {
+      bytes += items_[n].bytes.size() + 16;
       ++n;
     }
     capnp::MallocMessageBuilder mb(static_cast<unsigned>(bytes / 8 + 64));
@@ -372,7 +372,7 @@ void session::compose_items(std::size_t budget, std::string& out) {
     for (unsigned i = 0; i < env->hops.size(); ++i) hops.set(i, env->hops[i]);
     auto list = e.initItems(static_cast<unsigned>(n));
     for (unsigned i = 0; i < n; ++i) {
-      const auto& b = *items_.front().bytes;
+      const std::string_view b = items_.front().bytes;
       list.set(i, kj::ArrayPtr<const kj::byte>(reinterpret_cast<const kj::byte*>(b.data()), b.size()));
       queue_bytes_ -= b.size() + 16;
       items_.pop_front();

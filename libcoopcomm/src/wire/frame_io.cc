@@ -92,9 +92,15 @@ void write_flat(capnp::MessageBuilder& builder, std::string& out, std::size_t po
 }  // namespace
 
 std::string serialise(capnp::MessageBuilder& builder) {
-  std::string out(capnp::computeSerializedSizeInWords(builder) * sizeof(capnp::word), '\0');
-  write_flat(builder, out, 0);
+  std::string out;
+  append_message(builder, out);
   return out;
+}
+
+void append_message(capnp::MessageBuilder& builder, std::string& out) {
+  const std::size_t pos = out.size();
+  out.resize(pos + capnp::computeSerializedSizeInWords(builder) * sizeof(capnp::word));
+  write_flat(builder, out, pos);
 }
 
 std::string serialise_frame(capnp::MessageBuilder& builder) {

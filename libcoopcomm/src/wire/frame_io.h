@@ -57,6 +57,9 @@ result<message> open_message(std::span<const std::uint8_t> bytes, const message_
 /// Serialises `builder` as a message (no length prefix).
 std::string serialise(capnp::MessageBuilder& builder);
 
+/// Appends the same bytes as serialise() to `out`.
+void append_message(capnp::MessageBuilder& builder, std::string& out);
+
 /// Serialises `builder` with the 4-byte length prefix, ready to write.
 std::string serialise_frame(capnp::MessageBuilder& builder);
 /// Appends the same frame as serialise_frame() to `out` (one copy of the
