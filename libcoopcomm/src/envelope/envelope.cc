@@ -152,7 +152,7 @@ result<header> decode_header(std::string_view bytes, const wire_io::message_limi
   });
 }
 
-sealed_batch seal_batch(const crypto::signing_key& key, header h, const std::vector<item>& items) {
+sealed_batch seal_batch(const crypto::signing_key& key, header h, std::span<const item> items) {
   sealed_batch b;
   std::size_t estimate = 0;
   for (const auto& it : items) estimate += it.payload.size() + it.topic.size() + 128;

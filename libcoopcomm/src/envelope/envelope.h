@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -100,7 +101,7 @@ struct sealed_batch {
 
 /// Builds and signs a batch over `items` (item i gets index i): the digests
 /// are computed here.
-sealed_batch seal_batch(const crypto::signing_key& key, header h, const std::vector<item>& items);
+sealed_batch seal_batch(const crypto::signing_key& key, header h, std::span<const item> items);
 
 /// seal_batch(), returned as an envelope with one string per item.
 wire_envelope seal(const crypto::signing_key& key, header h, const std::vector<item>& items);

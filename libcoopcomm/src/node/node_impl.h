@@ -19,6 +19,7 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -115,7 +116,7 @@ class node_impl {
   bool has_recipient(const envelope::item& it) const;
   void update_pressure();      // recomputes pressure_ from the peers' queues
   void stage(envelope::item it);  // queue an item made on the I/O thread
-  void route_sealed(envelope::sealed_batch batch, const std::vector<envelope::item>& items);
+  void route_sealed(envelope::sealed_batch batch, std::span<const envelope::item> items);
   /// Where an item goes, remembered across the items of one envelope.
   struct route_cache {
     bool valid = false;

@@ -124,6 +124,7 @@ void node_impl::flush_outgoing() {
   bool more = false;
   {
     std::lock_guard lock(inbox_mutex_);
+    items.reserve(staged_.size() + std::min(inbox_.size(), items_per_turn));
     for (auto& s : staged_) items.push_back(std::move(s));
     staged_.clear();
     // Under pressure the inbox waits (it is bounded, and publishers that
@@ -146,13 +147,13 @@ void node_impl::flush_outgoing() {
   const std::size_t max_bytes = cfg_.limits.max_frame_bytes / 2;
   std::size_t i = 0;
   while (i < items.size()) {
-    std::vector<envelope::item> batch;
+    const std::size_t first = i;
     std::size_t bytes = 0;
-    while (i < items.size() && batch.size() < cfg_.limits.batch_items &&
-           (batch.empty() || bytes + items[i].payload.size() + 128 <= max_bytes)) {
-      bytes += items[i].payload.size() + 128;
-      batch.push_back(std::move(items[i++]));
+    while (i < items.size() && i - first < cfg_.limits.batch_items &&
+           (i == first || bytes + items[i].payload.size() + 128 <= max_bytes)) {
+      bytes += items[i++].payload.size() + 128;
     }
+    const std::span<const envelope::item> batch(items.data() + first, i - first);
     auto seq = lease_->next();
     if (!seq) {
       note_refusal(self_, self_, "", "envelope", "cannot reserve sequence numbers: " + seq.err().message);
@@ -175,7 +176,7 @@ void node_impl::flush_outgoing() {
 }
 
 void node_impl::route_sealed(envelope::sealed_batch batch,
-                              const std::vector<envelope::item>& items) {
+                              std::span<const envelope::item> items) {
   auto part = std::make_shared<const signed_part>(signed_part{
       std::move(batch.header_bytes), std::move(batch.signature), {}, std::move(batch.item_bytes)});
   route_cache cache;
