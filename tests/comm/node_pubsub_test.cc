@@ -102,3 +102,31 @@ TEST_CASE("a request to a site that never answers times out") {
   CHECK(r.err().code == errc::timeout);
   CHECK(r.err().message.find("site-b") != std::string::npos);
 }
+
+TEST_CASE("calls from another thread while the node stops return instead of hanging") {
+  // Each round races a thread that keeps calling into the node against
+  // stop(): every call must return, before or after the I/O thread ends.
+  test_pki pki;
+  for (int round = 0; round < 20; ++round) {
+    auto n = started(config_text(pki, "site-a", {}, "allow * * /coop\n"));
+    std::atomic<bool> go{true};
+    std::atomic<int> calls{0};
+    std::thread caller([&] {
+      while (go) {
+        (void)n->peers();
+        (void)n->approvals();
+        auto id = n->subscribe("/coop/x", [](const message&) {});
+        if (id) n->unsubscribe(*id);
+        ++calls;
+      }
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(round % 4));
+    n->stop(std::chrono::milliseconds(0));
+    // The caller keeps going after the stop; joining proves no call hung.
+    REQUIRE(eventually([&] { return calls.load() > 0; }));
+    const int before = calls.load();
+    REQUIRE(eventually([&] { return calls.load() > before; }));
+    go = false;
+    caller.join();
+  }
+}

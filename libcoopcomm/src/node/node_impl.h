@@ -227,6 +227,14 @@ auto node_impl::run_sync(F&& f) -> decltype(f()) {
   std::packaged_task<decltype(f())()> task(std::forward<F>(f));
   auto fut = task.get_future();
   asio::post(io_, [&task] { task(); });
+  // A node stopping meanwhile may never run the task: once its I/O thread
+  // has ended, run it here (the thread can no longer touch the state).
+  while (fut.wait_for(std::chrono::milliseconds(20)) != std::future_status::ready) {
+    if (joined_) {
+      if (fut.wait_for(std::chrono::seconds(0)) != std::future_status::ready) task();
+      break;
+    }
+  }
   return fut.get();
 }
 
