@@ -101,7 +101,8 @@ void node_impl::save_state() {
   // Forget answers older than twice the envelope lifetime: a re-sent request
   // that old would be refused as expired anyway.
   const auto horizon = now_ns() - 2 * std::chrono::nanoseconds(cfg_.limits.envelope_ttl).count();
-  answers_->forget_before(horizon);
+  if (auto r = answers_->forget_before(horizon); !r)
+    note_refusal(self_, "", "", "state", "compacting the answer log: " + r.err().message);
 }
 
 void node_impl::housekeeping() {

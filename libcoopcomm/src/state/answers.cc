@@ -43,7 +43,9 @@ std::optional<std::string> from_hex(const std::string& h) {
 
 }  // namespace
 
-answer_log::answer_log(answer_log&& o) noexcept : entries_(std::move(o.entries_)), file_(o.file_) {
+answer_log::answer_log(answer_log&& o) noexcept
+    : entries_(std::move(o.entries_)), path_(std::move(o.path_)), file_(o.file_),
+      file_lines_(o.file_lines_) {
   o.file_ = nullptr;
 }
 
@@ -51,7 +53,9 @@ answer_log& answer_log::operator=(answer_log&& o) noexcept {
   if (this != &o) {
     if (file_) std::fclose(file_);
     entries_ = std::move(o.entries_);
+    path_ = std::move(o.path_);
     file_ = o.file_;
+    file_lines_ = o.file_lines_;
     o.file_ = nullptr;
   }
   return *this;
@@ -77,16 +81,26 @@ result<answer_log> answer_log::open(const std::filesystem::path& dir, std::int64
     if (!bytes || at < horizon) continue;
     log.entries_[key_of(origin, id)] = entry{at, std::move(*bytes)};
   }
+  log.path_ = path;
+  if (auto r = log.rewrite(); !r) return r.err();
+  return log;
+}
+
+result<void> answer_log::rewrite() {
   std::string text;
-  for (const auto& [key, e] : log.entries_) {
+  for (const auto& [key, e] : entries_) {
     const auto slash = key.rfind('/');
     text += key.substr(0, slash) + " " + key.substr(slash + 1) + " " + std::to_string(e.at) + " " +
             to_hex(e.answer) + "\n";
   }
-  if (auto r = write_file_durably(path, text); !r) return r.err();
-  log.file_ = std::fopen(path.c_str(), "a");
-  if (!log.file_) return error{errc::io, "cannot append to " + path.string()};
-  return log;
+  if (auto r = write_file_durably(path_, text); !r) return r;
+  // The old handle points to the replaced file: reopen on the new one.
+  std::FILE* f = std::fopen(path_.c_str(), "a");
+  if (!f) return error{errc::io, "cannot append to " + path_.string()};
+  if (file_) std::fclose(file_);
+  file_ = f;
+  file_lines_ = entries_.size();
+  return {};
 }
 
 const std::string* answer_log::find(const std::string& origin, std::uint64_t id) const {
@@ -99,13 +113,16 @@ void answer_log::add(const std::string& origin, std::uint64_t id, std::int64_t a
     const auto line = origin + " " + std::to_string(id) + " " + std::to_string(at) + " " + to_hex(answer) + "\n";
     std::fputs(line.c_str(), file_);
     std::fflush(file_);
+    ++file_lines_;
   }
   entries_[key_of(origin, id)] = entry{at, std::move(answer)};
 }
 
-void answer_log::forget_before(std::int64_t horizon) {
+result<void> answer_log::forget_before(std::int64_t horizon) {
   for (auto it = entries_.begin(); it != entries_.end();)
     it = it->second.at < horizon ? entries_.erase(it) : std::next(it);
+  if (!file_ || file_lines_ <= 2 * entries_.size() + 64) return {};
+  return rewrite();
 }
 
 }  // namespace coop::comm::state

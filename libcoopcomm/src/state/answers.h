@@ -36,16 +36,27 @@ class answer_log {
   [[nodiscard]] const std::string* find(const std::string& origin, std::uint64_t id) const;
   /// Records an answer (serialised item bytes) given at `at` (ns).
   void add(const std::string& origin, std::uint64_t id, std::int64_t at, std::string answer);
-  /// Forgets answers older than `horizon` (ns), in memory.
-  void forget_before(std::int64_t horizon);
+  /// Forgets answers older than `horizon` (ns). When the file holds more
+  /// than twice the lines still needed (and at least 64 more), it is
+  /// rewritten with the live answers, so it stays proportional to them
+  /// however long the node runs. Errors: io (the old file stays in use).
+  result<void> forget_before(std::int64_t horizon);
+  /// Lines in the file (live answers plus superseded ones); 0 in memory.
+  [[nodiscard]] std::size_t file_lines() const noexcept { return file_lines_; }
+  /// Number of answers kept.
+  [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
 
  private:
+  result<void> rewrite();
+
   struct entry {
     std::int64_t at = 0;
     std::string answer;
   };
   std::map<std::string, entry> entries_;  // "origin/id"
+  std::filesystem::path path_;
   std::FILE* file_ = nullptr;
+  std::size_t file_lines_ = 0;
 };
 
 }  // namespace coop::comm::state
