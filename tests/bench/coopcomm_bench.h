@@ -124,6 +124,7 @@ struct throughput_result {
   double seconds = 0;             ///< First send to the last delivery.
   double msgs_per_s = 0;          ///< delivered / seconds.
   nlohmann::ordered_json counters;  ///< transport::counters().
+  std::vector<double> round_rates;  ///< msgs_per_s of every round, in order (median_throughput).
 };
 
 /// Result of one paced latency phase.
