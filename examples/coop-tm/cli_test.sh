@@ -254,5 +254,28 @@ done
 run "$TM" verify --store "$WORK/damaged"
 if [[ $rc == 1 && ( $out == *problem* || -n $err ) ]]; then pass; else failed "damage is reported"; fi
 
+# --- Zeek logs ----------------------------------------------------------------
+# testdata/conn.log: three connections and, on line 12, a row whose ts is not a
+# time. Read as a file (detected by its name), gzip-compressed, and from stdin
+# (detected by its '#' header).
+S4=$WORK/zeek-store
+run "$TM" init --store "$S4"
+expect_rc 0
+run "$TM" ingest --store "$S4" "$DATA/conn.log"
+expect_rc 1; err_has "$DATA/conn.log:12: column 'ts'"
+out_has "ingested 3 events from 1 input: 3 stored, 0 dropped by rules, 1 skipped as bad"
+run "$TM" query --store "$S4" --filter 'orig_h == 192.0.2.10' --format table
+expect_rc 0; out_has "connection_end  Cb1b2c3d4e5f6g7h8  192.0.2.10  51001/tcp  198.51.100.8  22/tcp"
+out_lines 3
+gzip -c "$DATA/conn.log" >"$WORK/conn.log.gz"
+run "$TM" ingest --store "$S4" --quiet "$WORK/conn.log.gz"
+expect_rc 1; err_has "$WORK/conn.log.gz:12:"; out_has "3 stored"
+run bash -c "'$TM' ingest --store '$S4' --quiet <'$DATA/conn.log'"
+expect_rc 1; err_has "<stdin>:12:"; out_has "3 stored"
+run "$TM" query --store "$S4" --filter 'type == connection_end && resp_p == 53/udp' --count
+expect_rc 0; out_has "events: 3"
+run "$TM" ingest --store "$S4" --format zeek "$DATA/events.jsonl"
+expect_rc 1; err_has "$DATA/events.jsonl"
+
 echo "$checks checks, $failures failed"
 [[ $failures == 0 ]]

@@ -12,7 +12,7 @@ usage: coop-tm COMMAND --store DIR [OPTIONS]
 
 commands:
   init     create a store (optionally with rules and a disk budget)
-  ingest   read events (JSON lines or Cap'n Proto) into the store
+  ingest   read events (JSON lines, Cap'n Proto or Zeek logs) into the store
   query    find events: as JSON lines, a table, pcap; or count, group, estimate
   stats    size, events and age per storage class and tier
   expire   run one expiry pass (aggregate old data, drop what is past its tiers)
@@ -39,14 +39,18 @@ knows every event type of the standard catalogue.
 )";
 
 constexpr std::string_view ingest_help =
-    R"(usage: coop-tm ingest --store DIR [--format jsonl|capnp] [--quiet] [FILE...|-]
+    R"(usage: coop-tm ingest --store DIR [--format jsonl|capnp|zeek] [--quiet] [FILE...|-]
 
 Reads events from the files (or standard input) into the store, in batches of
 4096, and commits at the end. The format is guessed from the extension
-(.jsonl/.json: JSON lines, .capnp/.events: Cap'n Proto event stream) or the
-first byte unless --format says it. A bad record is reported with its place
-(FILE:LINE for JSON lines, byte offset for Cap'n Proto), skipped and counted;
-the exit code is then 1. Progress goes to stderr every second (--quiet: none).
+(.jsonl/.json: JSON lines, .capnp/.events: Cap'n Proto event stream,
+.log/.log.gz: Zeek log) or the first byte ('#': a Zeek TSV header) unless
+--format says it. Zeek logs (TSV, zeek-cut -m output, JSON lines; gzip too)
+become catalogue events (conn.log: connection_end, dns.log: dns_request and
+dns_reply, ...) or zeek.<path> events for other logs, as `coop-import` makes
+them (docs/importers.md). A bad record is reported with its place (FILE:LINE
+for JSON lines and Zeek logs, byte offset for Cap'n Proto), skipped and
+counted; the exit code is then 1. Progress goes to stderr every second (--quiet: none).
 Ctrl-C stops reading and commits what was read.
 )";
 

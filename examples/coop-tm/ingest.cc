@@ -1,6 +1,7 @@
-// `coop-tm ingest`: reads JSON lines or a Cap'n Proto event stream into a
-// store in batches, reporting each bad record with its place and skipping
-// it, with progress on stderr for long ingests.
+// `coop-tm ingest`: reads JSON lines, a Cap'n Proto event stream or Zeek
+// logs (through the importer of sensors/import) into a store in batches,
+// reporting each bad record with its place and skipping it, with progress on
+// stderr for long ingests.
 #include <unistd.h>
 
 #include <chrono>
@@ -9,6 +10,7 @@
 #include <iostream>
 
 #include "cli.h"
+#include "coop/importer/importer.h"
 #include "coop/model/codec.h"
 #include "coop/model/json.h"
 #include "output.h"
@@ -22,13 +24,14 @@ using clock_type = std::chrono::steady_clock;
 constexpr std::size_t batch_size = 4096;
 constexpr std::uint64_t max_errors_shown = 20;
 
-enum class input_format { jsonl, capnp };
+enum class input_format { jsonl, capnp, zeek };
 
 // Where an event came from, to name it if the store refuses it.
 struct origin_place {
+  enum class kind { line, offset, record };
   std::size_t file = 0;
-  std::uint64_t pos = 0;  // line (jsonl) or byte offset (capnp)
-  bool is_line = true;
+  std::uint64_t pos = 0;  // line (jsonl), byte offset (capnp) or event number (zeek)
+  kind k = kind::line;
 };
 
 class ingester {
@@ -41,7 +44,12 @@ class ingester {
   // Reads one input; false when ingest must stop (store error, interrupt).
   bool read(const std::string& name, std::istream& in, input_format f) {
     names_.push_back(name == "-" ? "<stdin>" : name);
-    return f == input_format::jsonl ? read_jsonl(in) : read_capnp(in, name);
+    switch (f) {
+      case input_format::jsonl: return read_jsonl(in);
+      case input_format::capnp: return read_capnp(in, name);
+      case input_format::zeek: return read_zeek(in, name);
+    }
+    return false;
   }
 
   // Stores what is batched and commits. False on a store error.
@@ -84,7 +92,7 @@ class ingester {
         bad(names_.back() + ":" + std::to_string(n) + ": " + e.err().message);
         continue;
       }
-      if (!add(std::move(e.value()), {names_.size() - 1, n, true})) return false;
+      if (!add(std::move(e.value()), {names_.size() - 1, n, origin_place::kind::line})) return false;
     }
     if (in.bad()) {
       bad(names_.back() + ":" + std::to_string(n + 1) + ": read error; the rest is not read");
@@ -112,11 +120,64 @@ class ingester {
             e.err().message);
         continue;
       }
-      if (!add(std::move(e.value()), {names_.size() - 1, last_offset, false})) return false;
+      if (!add(std::move(e.value()), {names_.size() - 1, last_offset, origin_place::kind::offset}))
+        return false;
     }
     std::error_code ec;
     auto size = name == "-" ? 0 : std::filesystem::file_size(name, ec);
     bytes_ = bytes_base_ + (ec || size == 0 ? last_offset : size);
+    bytes_base_ = bytes_;
+    return true;
+  }
+
+  // Hands each event the importer makes to add(); a stop of the ingest
+  // (store error, interrupt) stops the importer.
+  class zeek_sink final : public importer::sink {
+   public:
+    explicit zeek_sink(ingester& owner) : owner_(owner) {}
+    model::result<void> on_event(const model::event& e) override {
+      ++events_;
+      if (owner_.add(e, {owner_.names_.size() - 1, events_, origin_place::kind::record})) return {};
+      stopped_ = true;
+      return model::error{model::errc::io, "ingest stopped"};
+    }
+    void on_problem(const importer::problem& p) override {
+      if (p.skipped) owner_.bad(p.to_string());
+    }
+    [[nodiscard]] bool stopped() const noexcept { return stopped_; }
+
+   private:
+    ingester& owner_;
+    std::uint64_t events_ = 0;
+    bool stopped_ = false;
+  };
+
+  // Zeek logs (TSV, zeek-cut output or JSON; gzip too) through the
+  // importer: known logs become catalogue events, others `zeek.<path>`
+  // events whose schemas the store keeps.
+  bool read_zeek(std::istream& in, const std::string& name) {
+    zeek_sink sink(*this);
+    importer::options opt;
+    const std::uint64_t base = bytes_base_;
+    opt.progress = [this, base](std::uint64_t done, std::uint64_t) { bytes_ = base + done; };
+    auto imp = importer::importer::create(zeek_types_, sink, opt);
+    if (!imp) {
+      bad(names_.back() + ": " + imp.err().message);
+      return true;
+    }
+    model::result<void> r;
+    if (name == "-") {
+      const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+      bytes_ = base + text.size();
+      r = imp->import_buffer(text, names_.back(), importer::format::zeek);
+    } else {
+      r = imp->import_file(name, importer::format::zeek);
+    }
+    if (sink.stopped()) return false;
+    if (!r) bad(r.err().message + "; the rest of the input is not read");
+    std::error_code ec;
+    const auto size = name == "-" ? 0 : std::filesystem::file_size(name, ec);
+    if (!ec && size > 0) bytes_ = base + size;
     bytes_base_ = bytes_;
     return true;
   }
@@ -168,8 +229,12 @@ class ingester {
 
   [[nodiscard]] std::string place(const origin_place& p) const {
     const std::string& n = names_[p.file];
-    return p.is_line ? n + ":" + std::to_string(p.pos)
-                     : n + ": message at byte offset " + std::to_string(p.pos);
+    switch (p.k) {
+      case origin_place::kind::line: return n + ":" + std::to_string(p.pos);
+      case origin_place::kind::offset: return n + ": message at byte offset " + std::to_string(p.pos);
+      case origin_place::kind::record: return n + ": event " + std::to_string(p.pos);
+    }
+    return n;
   }
 
   void bad(const std::string& message) {
@@ -199,6 +264,9 @@ class ingester {
   }
 
   tm::store& st_;
+  // The types of Zeek inputs: the catalogue and the zeek.<path> schemas
+  // learnt from headers. Lives as long as the batches that point into it.
+  model::registry zeek_types_;
   bool quiet_;
   bool tty_;
   std::vector<model::event> batch_;
@@ -216,15 +284,23 @@ class ingester {
 // The format named by --format, the file's extension, or its first byte.
 input_format detect(const std::string& name, std::istream& in,
                     const std::optional<std::string>& given) {
-  if (given) return *given == "capnp" ? input_format::capnp : input_format::jsonl;
-  const auto ext = std::filesystem::path(name).extension();
+  if (given) {
+    if (*given == "capnp") return input_format::capnp;
+    return *given == "zeek" ? input_format::zeek : input_format::jsonl;
+  }
+  const std::filesystem::path path(name);
+  const auto ext = path.extension();
   if (ext == ".jsonl" || ext == ".json" || ext == ".ndjson") return input_format::jsonl;
   if (ext == ".capnp" || ext == ".events" || ext == ".bin") return input_format::capnp;
+  // conn.log, dns.log.gz, conn.2026-11-28.log: what Zeek writes.
+  if (ext == ".log" || (ext == ".gz" && path.stem().extension() == ".log"))
+    return input_format::zeek;
   int c = in.peek();
   while (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
     in.get();
     c = in.peek();
   }
+  if (c == '#') return input_format::zeek;  // a Zeek TSV header
   return c == '{' || c == EOF ? input_format::jsonl : input_format::capnp;
 }
 
@@ -235,8 +311,8 @@ int run_ingest(std::span<const std::string> args) {
   arguments a;
   if (auto stop = parse_command("ingest", args, spec, a)) return *stop;
   auto format = a.get("format");
-  if (format && *format != "jsonl" && *format != "capnp") {
-    return usage_error("ingest", "--format '" + *format + "': expected jsonl or capnp");
+  if (format && *format != "jsonl" && *format != "capnp" && *format != "zeek") {
+    return usage_error("ingest", "--format '" + *format + "': expected jsonl, capnp or zeek");
   }
   std::vector<std::string> inputs = a.positional();
   if (inputs.empty()) inputs.emplace_back("-");
