@@ -96,6 +96,32 @@ TEST_CASE("in a ring of relays every message arrives once and none loops") {
   CHECK(t["s1"].stats().delivered == 0);  // its own messages never came back to it as new
 }
 
+TEST_CASE("in a ring of relays a withdrawn subscription disappears from every site") {
+  topology t(4, {{2, 1}, {3, 2}, {4, 3}, {4, 1}});  // s1-s2-s3-s4-s1
+  auto id = t["s3"].subscribe("/coop/alerts", [](const message&) {});
+  REQUIRE(id.ok());
+  REQUIRE(eventually([&] { return peer_subscribed(t["s1"], "s2", "/coop/alerts") &&
+                                  peer_subscribed(t["s1"], "s4", "/coop/alerts"); }));
+  t["s3"].unsubscribe(*id);
+  // Relays kept advertising it to each other around the ring; its distance
+  // grows each time round until it passes the hop limit and is dropped.
+  auto anywhere = [&] {
+    for (auto& [name, s] : t.sites)
+      for (const auto& p : s->peers())
+        for (const auto& sub : p.subscriptions)
+          if (sub == "/coop/alerts") return true;
+    return false;
+  };
+  REQUIRE(eventually([&] { return !anywhere(); }));
+  // And it stays gone: nothing is left circulating.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK_FALSE(anywhere());
+  // A publication now reaches no other site.
+  REQUIRE(t["s1"].publish("/coop/alerts/x", "", "nobody").ok());
+  REQUIRE(t["s1"].flush(std::chrono::seconds(5)).ok());
+  CHECK(t["s1"].stats().envelopes_signed == 0);  // nobody subscribed: nothing signed
+}
+
 TEST_CASE("point-to-point messages and requests cross relays to a site that is not a neighbour") {
   topology t(4, {{2, 1}, {3, 2}, {4, 3}, {4, 1}});
   inbox at3;

@@ -144,7 +144,7 @@ class node_impl {
   void session_up(const std::shared_ptr<session>& s);
   void session_down(session& s, const std::string& reason);
   void peer_subscriptions_changed();
-  std::vector<std::string> advertised_for(const session& s) const;
+  std::vector<std::pair<std::string, std::uint8_t>> advertised_for(const session& s) const;
   void note_refusal(std::string peer, std::string origin, std::string topic, std::string what,
                     std::string reason);
   void set_status(link& l, peer_state st, std::string reason);

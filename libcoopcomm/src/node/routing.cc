@@ -255,16 +255,27 @@ void node_impl::route_item(const std::shared_ptr<const signed_part>& part,
     ++stats_.dropped_no_route;
 }
 
-std::vector<std::string> node_impl::advertised_for(const session& s) const {
-  std::set<std::string> out;
-  for (const auto& [id, sub] : subscriptions_) out.insert(sub.prefix);
+std::vector<std::pair<std::string, std::uint8_t>> node_impl::advertised_for(
+    const session& s) const {
+  // Each prefix with the fewest relays to a subscriber. A relay passes on
+  // what it learnt one relay further, and nothing beyond the hop limit: in
+  // a cycle, a withdrawn subscription that neighbours keep advertising to
+  // each other climbs to the limit and disappears (as RIP counts to
+  // infinity), instead of circulating for ever.
+  std::map<std::string, std::uint8_t> out;
+  for (const auto& [id, sub] : subscriptions_) out[sub.prefix] = 0;
   if (cfg_.relay) {
     for (const auto& other : sessions_) {
       if (other.get() == &s || other->state() != session::phase::up) continue;
-      out.insert(other->subscriptions.begin(), other->subscriptions.end());
+      for (std::size_t i = 0; i < other->subscriptions.size(); ++i) {
+        const unsigned d = (i < other->distances.size() ? other->distances[i] : 0) + 1u;
+        if (d > cfg_.limits.hop_limit) continue;
+        auto [it, fresh] = out.emplace(other->subscriptions[i], static_cast<std::uint8_t>(d));
+        if (!fresh && d < it->second) it->second = static_cast<std::uint8_t>(d);
+      }
     }
   }
-  std::vector<std::string> v(out.begin(), out.end());
+  std::vector<std::pair<std::string, std::uint8_t>> v(out.begin(), out.end());
   if (v.size() > cfg_.limits.max_subscriptions) v.resize(cfg_.limits.max_subscriptions);
   return v;
 }
@@ -276,9 +287,13 @@ void node_impl::peer_subscriptions_changed() {
     auto adv = advertised_for(*s);
     if (adv == s->advertised) continue;
     capnp::MallocMessageBuilder mb;
-    auto list = mb.initRoot<wire::Frame>().initSubscriptions().initPrefixes(
-        static_cast<unsigned>(adv.size()));
-    for (unsigned i = 0; i < adv.size(); ++i) list.set(i, adv[i]);
+    auto subs = mb.initRoot<wire::Frame>().initSubscriptions();
+    auto list = subs.initPrefixes(static_cast<unsigned>(adv.size()));
+    auto far = subs.initDistances(static_cast<unsigned>(adv.size()));
+    for (unsigned i = 0; i < adv.size(); ++i) {
+      list.set(i, adv[i].first);
+      far.set(i, adv[i].second);
+    }
     s->send_control(wire_io::serialise_frame(mb));
     s->advertised = std::move(adv);
   }

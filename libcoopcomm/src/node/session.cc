@@ -152,13 +152,17 @@ void session::on_frame() {
           return error{errc::protocol, std::to_string(list.size()) +
                                            " subscriptions exceed the limit of " +
                                            std::to_string(owner_.cfg_.limits.max_subscriptions)};
+        auto far = f.getSubscriptions().getDistances();
         std::vector<std::string> prefixes;
-        for (auto p : list) {
-          auto s = text_of(p);
+        std::vector<std::uint8_t> hops;
+        for (unsigned i = 0; i < list.size(); ++i) {
+          auto s = text_of(list[i]);
           if (auto v = validate_topic(s); !v) return error{errc::protocol, "subscription: " + v.err().message};
           prefixes.push_back(std::move(s));
+          hops.push_back(i < far.size() ? far[i] : 0);
         }
         subscriptions = std::move(prefixes);
+        distances = std::move(hops);
         owner_.peer_subscriptions_changed();
         return {};
       }

@@ -50,8 +50,11 @@ class session : public std::enable_shared_from_this<session> {
 
   /// The prefixes the peer subscribed to.
   std::vector<std::string> subscriptions;
-  /// The set this site last advertised to the peer.
-  std::vector<std::string> advertised;
+  /// For each prefix, the relays between the peer and its subscriber (0:
+  /// the peer's own subscription).
+  std::vector<std::uint8_t> distances;
+  /// The set this site last advertised to the peer, with distances.
+  std::vector<std::pair<std::string, std::uint8_t>> advertised;
 
  private:
   void on_handshake(const boost::system::error_code& ec);

@@ -28,6 +28,8 @@ struct Hello {
 
 struct Subscriptions {
   prefixes @0 :List(Text);  # replaces the previous set
+  distances @1 :List(UInt8);  # relays between the sender and each prefix's subscriber
+                              # (0: the sender's own); absent entries count as 0
 }
 
 struct Envelope {
