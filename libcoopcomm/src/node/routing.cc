@@ -141,8 +141,18 @@ void node_impl::flush_outgoing() {
   }
   inbox_room_.notify_all();
   // Publications nobody subscribed to are not signed at all.
+  // (Consecutive items mostly share a topic: the answer is remembered.)
+  std::string last_topic;  // a copy: remove_if moves the items it keeps
+  bool last_answer = false;
   items.erase(std::remove_if(items.begin(), items.end(),
-                             [&](const envelope::item& it) { return !has_recipient(it); }),
+                             [&](const envelope::item& it) {
+                               if (it.k != envelope::kind::publish) return false;
+                               if (last_topic.empty() || last_topic != it.topic) {
+                                 last_answer = has_recipient(it);
+                                 last_topic = it.topic;
+                               }
+                               return !last_answer;
+                             }),
               items.end());
   const std::size_t max_bytes = cfg_.limits.max_frame_bytes / 2;
   std::size_t i = 0;
