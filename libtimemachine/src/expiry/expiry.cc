@@ -81,12 +81,12 @@ struct expiry {
     pl.tiers.push_back(std::move(tf));
     auto sums = p->summaries();
     if (!sums) return sums.err();
-    std::string stored, raw;
-    model::event scratch;
+    scan_scratch scratch;
     std::vector<std::string> warnings;
     for (const auto& b : *sums) {
-      candidate c{p, b.number, b.min_ts, b.max_ts, b.records, b.stored_bytes, 0};
-      scan_block(pl, c, stored, raw, scratch, warnings, f);
+      candidate c{p, b.number, b.min_ts, b.max_ts, b.records, b.stored_bytes, 0, {}};
+      scratch.raw.clear();
+      scan_block(pl, c, scratch, warnings, f);
     }
     std::lock_guard lock(s.parts_mu);
     for (auto& w : warnings) s.problems.push_back("expiry: " + w);
@@ -102,8 +102,8 @@ struct expiry {
     auto flush = [&] {
       if (fb.records == 0) return;
       block_in b;
-      b.stored = seal_block(fb.payload, fb.records, fb.min_ts, fb.max_ts,
-                            s.opts.compression_level);
+      b.payload = std::move(fb.payload);
+      b.level = s.opts.compression_level;
       b.records = fb.records;
       b.weight = weight;
       b.min_ts = fb.min_ts;
@@ -121,8 +121,8 @@ struct expiry {
       fb.min_ts = std::min(fb.min_ts, e.ts.ns);
       fb.max_ts = std::max(fb.max_ts, e.ts.ns);
       append_record(fb.payload, *bytes);
+      index_keys(e, s.index, static_cast<std::uint8_t>(fb.records), fb.keys);
       ++fb.records;
-      index_keys(e, s.index, fb.keys);
       if (!e.uid.empty()) fb.uids.push_back(stable_hash(e.uid));
       weight += aggregate_rows ? weight_of(e, resolution{"agg", {}}) : 1;
       if (fb.records >= s.opts.block_events) flush();

@@ -30,19 +30,21 @@ std::string string_key(std::string_view field, std::string_view s) {
 }
 
 void keys_of_value(const model::value& v, std::string_view field, const index_config& cfg,
-                   std::vector<std::string>& out) {
+                   char record, std::vector<std::string>& out) {
   if (const auto* a = v.get_if<model::address>()) {
     out.push_back(addr_key(*a));
+    out.back().push_back(record);
   } else if (const auto* p = v.get_if<model::port>()) {
     out.push_back(port_key(*p));
   } else if (const auto* s = v.get_if<std::string>()) {
     if (!cfg.strings.empty() && cfg.strings.count(std::string(field)) != 0) {
       out.push_back(string_key(field, *s));
+      out.back().push_back(record);
     }
   } else if (const auto* set = v.get_if<model::set_value>()) {
-    for (const auto& el : set->elements) keys_of_value(el, field, cfg, out);
+    for (const auto& el : set->elements) keys_of_value(el, field, cfg, record, out);
   } else if (const auto* vec = v.get_if<model::vector_value>()) {
-    for (const auto& el : vec->elements) keys_of_value(el, field, cfg, out);
+    for (const auto& el : vec->elements) keys_of_value(el, field, cfg, record, out);
   }
 }
 
@@ -54,11 +56,13 @@ std::string type_key(std::string_view name) {
   return k;
 }
 
-void index_keys(const model::event& e, const index_config& cfg, std::vector<std::string>& out) {
+void index_keys(const model::event& e, const index_config& cfg, std::uint8_t record,
+                std::vector<std::string>& out) {
   out.push_back(type_key(e.type().name()));
   const auto& fields = e.type().fields();
+  const char tag = static_cast<char>(record);
   for (std::size_t i = 0; i < e.size(); ++i) {
-    keys_of_value(e.field(i), fields[i].name, cfg, out);
+    keys_of_value(e.field(i), fields[i].name, cfg, tag, out);
   }
 }
 

@@ -7,8 +7,14 @@
 //   't' + event type name                         every event
 // Connection uids are not in the index: each block carries a Bloom filter
 // of its uids instead (docs/timemachine.md, "Indexes").
+// Postings (the u32 values under a key) have two granularities, decided by
+// the key's kind byte: address and string keys are selective, so they post
+// (block << 8 | record) and a lookup decodes only the listed records; type
+// and port keys are shared by many events of a block and post the block
+// number alone.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <unordered_set>
@@ -24,8 +30,31 @@ struct index_config {
   std::unordered_set<std::string> strings;
 };
 
-/// Appends the index keys of `e` to `out` (duplicates possible).
-void index_keys(const model::event& e, const index_config& cfg, std::vector<std::string>& out);
+/// Appends the index keys of `e`, record `record` of its block, to `out`
+/// (duplicates possible). A key of record granularity carries `record` as
+/// one extra last byte (a "tagged" key: see posting_of).
+void index_keys(const model::event& e, const index_config& cfg, std::uint8_t record,
+                std::vector<std::string>& out);
+
+/// True for the kinds whose postings name a record ('a', 's').
+inline bool record_level_kind(char kind) noexcept { return kind == 'a' || kind == 's'; }
+
+/// Most records a block may hold: a record-level posting has 8 bits for it.
+inline constexpr std::uint32_t max_block_records = 256;
+/// Blocks a partition may hold: a record-level posting has 24 bits for it.
+inline constexpr std::uint32_t max_partition_blocks = std::uint32_t{1} << 24;
+
+/// Splits a tagged key (from index_keys) of block `block` into the key
+/// stored in the index (into `key`) and the posting value stored under it.
+inline std::uint32_t posting_of(std::string_view tagged, std::uint32_t block,
+                                std::string_view* key) noexcept {
+  if (tagged.size() >= 2 && record_level_kind(tagged[0])) {
+    *key = tagged.substr(0, tagged.size() - 1);
+    return (block << 8) | static_cast<unsigned char>(tagged.back());
+  }
+  *key = tagged;
+  return block;
+}
 
 /// The key of event type `name`.
 std::string type_key(std::string_view name);
@@ -37,6 +66,16 @@ struct key_probe {
   std::string hi;
   std::optional<std::string> uid;
 };
+
+/// True when every probe is a key of record granularity (no uid, no
+/// type or port key): their postings name records. False for none.
+inline bool record_level(const std::vector<key_probe>& probes) noexcept {
+  if (probes.empty()) return false;
+  for (const auto& p : probes) {
+    if (p.uid || p.lo.empty() || !record_level_kind(p.lo[0])) return false;
+  }
+  return true;
+}
 
 /// Translates the filter's hints into probes whose union contains every
 /// block with a match; nullopt when some term is not indexed (scan).

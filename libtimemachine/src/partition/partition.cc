@@ -1,6 +1,7 @@
 #include "partition/partition.h"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "block/endian.h"
 #include "coop/model/codec.h"
@@ -90,6 +91,7 @@ model::result<std::shared_ptr<partition>> partition::open(const std::filesystem:
   p->meta_ = std::move(m.value());
   auto sum = t->get(p->info_, summary_key);
   if (sum) p->summary_.assign(*sum);
+  p->dict_ = p->read_dictionary(*t);
   // Schemas already stored.
   auto c = lmdb::cursor::open(*t, p->schemas_);
   if (!c) return c.err();
@@ -143,11 +145,20 @@ std::uint64_t partition::used_bytes() const {
 model::result<void> partition::write(std::vector<block_in>& blocks, std::uint64_t last_batch,
                                      const std::vector<std::shared_ptr<const model::schema>>& schemas,
                                      const partition_meta* extra) {
+  // One writer at a time: a dictionary seal_blocks trains must be the one
+  // stored with the blocks it sealed.
+  std::lock_guard write_lock(write_mu_);
+  std::shared_ptr<const block_dictionary> dict;
+  std::string new_dict;
+  const std::vector<std::string> sealed = seal_blocks(blocks, dict, new_dict);
+  const int level = blocks.empty() ? 0 : blocks.front().level;
   // Keep a quarter of the map free, so that sealing (the key summary) and
   // LMDB's copy-on-write pages always fit: a partition that would go past
   // it is reported full before anything is written.
-  std::uint64_t estimate = 4096;
-  for (const auto& b : blocks) estimate += b.stored.size() + 64 + 24 * b.keys.size();
+  std::uint64_t estimate = 4096 + new_dict.size();
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    estimate += sealed[i].size() + 64 + 24 * blocks[i].keys.size();
+  }
   if (map_bytes_ > 0 && used_bytes() + 2 * estimate > map_bytes_ / 4 * 3) {
     return model::error{model::errc::overloaded,
                         env_.dir().string() + ": partition full (map of " +
@@ -155,9 +166,25 @@ model::result<void> partition::write(std::vector<block_in>& blocks, std::uint64_
   }
   partition_meta m = meta();
   if (extra != nullptr) m = *extra;
+  // Record-level postings keep 24 bits for the block number.
+  if (m.blocks + blocks.size() > max_partition_blocks) {
+    return model::error{model::errc::overloaded,
+                        env_.dir().string() + ": partition full (" + std::to_string(m.blocks) +
+                            " blocks)"};
+  }
   auto t = lmdb::txn::begin(env_, true);
   if (!t) return t.err();
-  std::vector<std::pair<std::string_view, std::uint32_t>> postings;
+  // Postings as (key id, value): each distinct key is hashed once and the
+  // keys are ranked once, so the sort below compares integers.
+  std::unordered_map<std::string_view, std::uint32_t> key_ids;
+  std::vector<std::string_view> distinct;
+  std::vector<std::uint64_t> postings;
+  {
+    std::size_t n = 0;
+    for (const auto& b : blocks) n += b.keys.size();
+    postings.reserve(n);
+    key_ids.reserve(n / 4);
+  }
   std::vector<std::string> new_schemas;
   {
     auto bc = lmdb::cursor::open(*t, blocks_);
@@ -165,39 +192,54 @@ model::result<void> partition::write(std::vector<block_in>& blocks, std::uint64_
     auto sc = lmdb::cursor::open(*t, bsum_);
     if (!sc) return sc.err();
     std::string sum;
-    for (auto& b : blocks) {
+    for (std::size_t i = 0; i < blocks.size(); ++i) {
+      const block_in& b = blocks[i];
       std::uint32_t n = m.blocks++;
       std::string key = block_key(n);
-      if (auto r = bc->put(key, b.stored, MDB_APPEND); !r) return r.err();
+      if (auto r = bc->put(key, sealed[i], MDB_APPEND); !r) return r.err();
       sum.clear();
       put_le64(sum, static_cast<std::uint64_t>(b.min_ts));
       put_le64(sum, static_cast<std::uint64_t>(b.max_ts));
       put_le32(sum, b.records);
-      put_le32(sum, static_cast<std::uint32_t>(b.stored.size()));
+      put_le32(sum, static_cast<std::uint32_t>(sealed[i].size()));
       put_le64(sum, last_batch);
       bloom ub = bloom::sized_for(b.uid_hashes.size(), std::size_t{1} << 16);
       for (auto h : b.uid_hashes) ub.add(h);
       ub.write(sum);
       if (auto r = sc->put(key, sum, MDB_APPEND); !r) return r.err();
-      for (const auto& k : b.keys) postings.emplace_back(k, n);
+      for (const auto& k : b.keys) {
+        std::string_view index_key;
+        std::uint32_t value = posting_of(k, n, &index_key);
+        if (index_key.empty() || index_key.size() > 500) continue;  // LMDB's key limit is 511
+        auto [it, fresh] = key_ids.try_emplace(index_key, static_cast<std::uint32_t>(distinct.size()));
+        if (fresh) distinct.push_back(index_key);
+        postings.push_back((std::uint64_t{it->second} << 32) | value);
+      }
       m.min_ts = std::min(m.min_ts, b.min_ts);
       m.max_ts = std::max(m.max_ts, b.max_ts);
       m.events += b.weight;
       m.rows += b.records;
     }
   }
-  // Index postings sorted, so LMDB sees them in key order (batched build).
-  std::sort(postings.begin(), postings.end());
-  postings.erase(std::unique(postings.begin(), postings.end()), postings.end());
+  // Index postings sorted, so LMDB sees them in key order (batched build):
+  // key ids replaced by the keys' rank in byte order.
   {
+    std::vector<std::uint32_t> order(distinct.size());
+    for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(),
+              [&](std::uint32_t a, std::uint32_t b) { return distinct[a] < distinct[b]; });
+    std::vector<std::uint32_t> rank(distinct.size());
+    for (std::uint32_t i = 0; i < order.size(); ++i) rank[order[i]] = i;
+    for (auto& p : postings) p = (std::uint64_t{rank[p >> 32]} << 32) | (p & 0xffffffffu);
+    std::sort(postings.begin(), postings.end());
+    postings.erase(std::unique(postings.begin(), postings.end()), postings.end());
     auto ic = lmdb::cursor::open(*t, idx_);
     if (!ic) return ic.err();
     std::string val;
-    for (const auto& [k, n] : postings) {
-      if (k.empty() || k.size() > 500) continue;  // LMDB's key limit is 511 bytes
+    for (auto p : postings) {
       val.clear();
-      put_be32(val, n);
-      if (auto r = ic->put(k, val, 0); !r) return r.err();
+      put_be32(val, static_cast<std::uint32_t>(p));
+      if (auto r = ic->put(distinct[order[p >> 32]], val, 0); !r) return r.err();
     }
   }
   for (const auto& s : schemas) {
@@ -215,7 +257,22 @@ model::result<void> partition::write(std::vector<block_in>& blocks, std::uint64_
   }
   m.last_batch = std::max(m.last_batch, last_batch);
   if (auto r = t->put(info_, meta_key, encode_meta(m)); !r) return r.err();
-  if (auto r = t->commit(); !r) return r.err();
+  if (!new_dict.empty()) {
+    if (auto r = t->put(info_, dictionary_key, new_dict); !r) return r.err();
+  }
+  // Readers find the dictionary before the blocks that need it; taken
+  // back if the commit fails (no other writer runs: write_mu_).
+  std::shared_ptr<const block_dictionary> before;
+  {
+    std::lock_guard lock(mu_);
+    before = dict_;
+    if (level > 0 && dict) dict_ = dict;
+  }
+  if (auto r = t->commit(); !r) {
+    std::lock_guard lock(mu_);
+    dict_ = before;
+    return r.err();
+  }
   std::lock_guard lock(mu_);
   meta_ = std::move(m);
   for (auto& k : new_schemas) stored_schemas_.push_back(std::move(k));

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "block/block.h"
 #include "coop/model/result.h"
 #include "coop/model/schema.h"
 #include "index/keys.h"
@@ -46,14 +47,16 @@ struct partition_meta {
   bool summary_has_uids = false;  ///< the sealed summary covers every uid
 };
 
-/// A block ready to be written.
+/// A block ready to be written: its records, sealed by partition::write
+/// (with the partition's dictionary).
 struct block_in {
-  std::string stored;                    ///< seal_block output
+  std::string payload;                   ///< length-prefixed event messages
+  int level = 1;                         ///< zstd level (0: stored uncompressed)
   std::uint32_t records = 0;
   std::uint64_t weight = 0;              ///< raw events represented
   std::int64_t min_ts = 0;
   std::int64_t max_ts = 0;
-  std::vector<std::string> keys;         ///< index keys (duplicates allowed)
+  std::vector<std::string> keys;         ///< tagged index keys (index_keys; duplicates allowed)
   std::vector<std::uint64_t> uid_hashes; ///< stable_hash of each uid
 };
 
@@ -66,6 +69,14 @@ struct block_summary {
   std::uint32_t stored_bytes = 0;
   std::uint64_t batch = 0;  ///< the batch number of the commit that wrote it
   std::string uid_bloom;  ///< serialised bloom bits (see bloom::parse)
+};
+
+/// What an index lookup found, at one granularity.
+struct posting_set {
+  /// True: `values` are record postings (block << 8 | record); false:
+  /// block numbers.
+  bool records = false;
+  std::vector<std::uint32_t> values;  ///< sorted, unique
 };
 
 class partition {
@@ -83,7 +94,9 @@ class partition {
   [[nodiscard]] const std::filesystem::path& dir() const noexcept { return env_.dir(); }
   [[nodiscard]] std::uint64_t file_bytes() const { return env_.file_bytes(); }
 
-  /// Appends `blocks` in one durable transaction, with their summaries,
+  /// Seals `blocks` (training the partition's zstd dictionary on the first
+  /// write that has enough records) and appends them in one durable
+  /// transaction, with their summaries,
   /// index postings (sorted first), the schemas not stored yet, and the
   /// updated meta (`last_batch`, and `extra` applied to it when given).
   /// Errors: overloaded (map full: nothing written; seal and roll over),
@@ -100,17 +113,35 @@ class partition {
   /// Marks the partition sealed and writes its key summary.
   model::result<void> seal();
 
-  /// Every block's summary, in block order. A damaged summary is an error,
-  /// or, when `problems` is given, reported there and its block skipped.
+  /// Every block's summary, in block order; with `only` (sorted block
+  /// numbers), only those blocks' (absent ones skipped), without their uid
+  /// Bloom filters. A damaged summary is an error, or, when `problems` is
+  /// given, reported there and its block skipped.
   [[nodiscard]] model::result<std::vector<block_summary>> summaries(
-      std::vector<std::string>* problems = nullptr) const;
-  /// Block numbers (sorted, unique) that may hold a key of `probes`.
-  [[nodiscard]] model::result<std::vector<std::uint32_t>> lookup(
-      const std::vector<key_probe>& probes) const;
+      std::vector<std::string>* problems = nullptr,
+      const std::vector<std::uint32_t>* only = nullptr) const;
+  /// The records or blocks that may hold a key of `probes`: record
+  /// postings when every probe is of a record-level kind (address or
+  /// string keys, no uid), else block numbers. Errors: io, corruption.
+  [[nodiscard]] model::result<posting_set> lookup(const std::vector<key_probe>& probes) const;
   /// False when the sealed summary proves no probe's key is present.
   [[nodiscard]] bool may_contain(const std::vector<key_probe>& probes) const;
-  /// Copies block `n`'s stored bytes into `out`. Errors: not_found, io.
+  /// Copies block `n`'s stored bytes into `out`. Errors: corruption (a
+  /// missing block), io.
   [[nodiscard]] model::result<void> read_block(std::uint32_t n, std::string& out) const;
+  /// Calls `use(stored)` with block `n`'s stored bytes viewed in place in
+  /// the map, without a copy; the view is valid only during the call.
+  /// Errors: as read_block.
+  template <class F>
+  model::result<void> view_block(std::uint32_t n, F&& use) const;
+  /// The partition's zstd dictionary; nullptr when it has none, or when it
+  /// is damaged (then blocks that need it report so).
+  [[nodiscard]] std::shared_ptr<const block_dictionary> dictionary() const;
+  /// The dictionary to read the block `stored` with: dictionary(), read
+  /// again from the partition when the block needs one this object has not
+  /// loaded (a reader in another process than the writer).
+  [[nodiscard]] std::shared_ptr<const block_dictionary> dictionary_for(
+      std::string_view stored) const;
   /// The schemas stored in this partition.
   [[nodiscard]] model::result<std::vector<model::schema>> schemas() const;
   /// Number of distinct index keys (for estimates and tests).
@@ -127,13 +158,51 @@ class partition {
   lmdb::env env_;
   std::uint64_t map_bytes_ = 0;
   MDB_dbi info_ = 0, blocks_ = 0, bsum_ = 0, idx_ = 0, schemas_ = 0;
-  mutable std::mutex mu_;            // guards meta_, summary_, stored_schemas_, uids_
+  /// Seals `blocks` for write(): with the partition's dictionary (into
+  /// `dict`), trained first when it has none and there is enough to learn
+  /// from (then `new_dict` holds the record to store with them).
+  std::vector<std::string> seal_blocks(const std::vector<block_in>& blocks,
+                                       std::shared_ptr<const block_dictionary>& dict,
+                                       std::string& new_dict);
+  /// Trains a dictionary for blocks sealed at `level` on the records of
+  /// `blocks`, and of the blocks already stored when those are too few;
+  /// nullptr when there is still too little to learn from. On success
+  /// `stored` holds the `dict` record to write with the blocks.
+  std::shared_ptr<const block_dictionary> train_dictionary(const std::vector<block_in>& blocks,
+                                                           int level, std::string& stored);
+
+  /// The `dict` record of `info` as a dictionary; nullptr when absent or
+  /// damaged.
+  [[nodiscard]] std::shared_ptr<const block_dictionary> read_dictionary(const lmdb::txn& t) const;
+
+  /// A read transaction on block `n`; errors as read_block.
+  [[nodiscard]] model::result<std::pair<lmdb::txn, std::string_view>> block_view(
+      std::uint32_t n) const;
+
+  mutable std::mutex mu_;            // guards meta_, summary_, stored_schemas_, uids_, dict_
+  mutable std::shared_ptr<const block_dictionary> dict_;
+  std::mutex write_mu_;              // one write() at a time
+  std::uint64_t dict_failed_rows_ = 0;  // rows when training last failed (write_mu_)
   partition_meta meta_;
   std::string summary_;              // sealed: bloom bits over keys (and uids)
   std::vector<std::string> stored_schemas_;  // "name\0version" already in `schemas`
   std::vector<std::uint64_t> uids_;  // uid hashes written since open (for the summary)
   bool uids_complete_ = true;        // uids_ covers every block
 };
+
+template <class F>
+model::result<void> partition::view_block(std::uint32_t n, F&& use) const {
+  auto v = block_view(n);
+  if (!v) return v.err();
+  use(v->second);
+  return {};
+}
+
+/// The key of the dictionary record in a partition's `info` database.
+inline constexpr std::string_view dictionary_key = "dict";
+
+/// CRC-32 (zlib) of `s`, as the `dict` record stores it.
+std::uint32_t dictionary_crc(std::string_view s);
 
 /// Serialises / parses partition_meta (the `info` record).
 std::string encode_meta(const partition_meta& m);

@@ -10,48 +10,78 @@
 namespace coop::tm::detail {
 
 namespace {
+
 constexpr std::uint64_t uid_salt = 0x9e3779b97f4a7c15ULL;
+
+// Parses one `bsum` entry; false when it is damaged.
+bool parse_summary(std::string_view k, std::string_view v, bool with_bloom, block_summary& s) {
+  std::string_view bits;
+  std::size_t used = 0;
+  if (k.size() != 4 || v.size() < 32 || !bloom::parse(v.substr(32), &bits, &used)) return false;
+  s.number = get_be32(k);
+  s.min_ts = static_cast<std::int64_t>(get_le64(v, 0));
+  s.max_ts = static_cast<std::int64_t>(get_le64(v, 8));
+  s.records = get_le32(v, 16);
+  s.stored_bytes = get_le32(v, 20);
+  s.batch = get_le64(v, 24);
+  if (with_bloom) s.uid_bloom.assign(bits);
+  return true;
 }
 
+}  // namespace
+
 model::result<std::vector<block_summary>> partition::summaries(
-    std::vector<std::string>* problems) const {
+    std::vector<std::string>* problems, const std::vector<std::uint32_t>* only) const {
   auto t = lmdb::txn::begin(env_, false);
   if (!t) return t.err();
   auto c = lmdb::cursor::open(*t, bsum_);
   if (!c) return c.err();
   std::vector<block_summary> out;
+  auto damaged = [&](std::string_view k) -> model::result<void> {
+    std::string what = env_.dir().string() + ": damaged summary of block #" +
+                       (k.size() == 4 ? std::to_string(get_be32(k)) : "?");
+    if (problems == nullptr) return model::error{model::errc::corruption, what};
+    problems->push_back(what + " (block skipped)");
+    return {};
+  };
   std::string_view k, v;
+  if (only != nullptr) {
+    out.reserve(only->size());
+    std::string key;
+    for (auto n : *only) {
+      key.clear();
+      put_be32(key, n);
+      auto hit = c->move(MDB_SET_KEY, &k, &v, key);
+      if (!hit) return hit.err();
+      if (!*hit) continue;  // a posting left by a rolled-back commit
+      block_summary s;
+      if (!parse_summary(k, v, false, s)) {
+        if (auto r = damaged(k); !r) return r.err();
+        continue;
+      }
+      out.push_back(std::move(s));
+    }
+    return out;
+  }
   auto more = c->move(MDB_FIRST, &k, &v);
   for (;;) {
     if (!more) return more.err();
     if (!*more) break;
     block_summary s;
-    std::string_view bits;
-    std::size_t used = 0;
-    if (k.size() != 4 || v.size() < 32 || !bloom::parse(v.substr(32), &bits, &used)) {
-      std::string what = env_.dir().string() + ": damaged summary of block #" +
-                         (k.size() == 4 ? std::to_string(get_be32(k)) : "?");
-      if (problems == nullptr) return model::error{model::errc::corruption, what};
-      problems->push_back(what + " (block skipped)");
-      more = c->move(MDB_NEXT, &k, &v);
-      continue;
+    if (!parse_summary(k, v, true, s)) {
+      if (auto r = damaged(k); !r) return r.err();
+    } else {
+      out.push_back(std::move(s));
     }
-    s.number = get_be32(k);
-    s.min_ts = static_cast<std::int64_t>(get_le64(v, 0));
-    s.max_ts = static_cast<std::int64_t>(get_le64(v, 8));
-    s.records = get_le32(v, 16);
-    s.stored_bytes = get_le32(v, 20);
-    s.batch = get_le64(v, 24);
-    s.uid_bloom.assign(bits);
-    out.push_back(std::move(s));
     more = c->move(MDB_NEXT, &k, &v);
   }
   return out;
 }
 
-model::result<std::vector<std::uint32_t>> partition::lookup(
-    const std::vector<key_probe>& probes) const {
-  std::vector<std::uint32_t> out;
+model::result<posting_set> partition::lookup(const std::vector<key_probe>& probes) const {
+  posting_set found;
+  found.records = record_level(probes);
+  std::vector<std::uint32_t>& out = found.values;
   bool any_uid = std::any_of(probes.begin(), probes.end(), [](const auto& p) { return p.uid; });
   if (any_uid) {
     auto sums = summaries();
@@ -68,13 +98,15 @@ model::result<std::vector<std::uint32_t>> partition::lookup(
   if (!t) return t.err();
   auto c = lmdb::cursor::open(*t, idx_);
   if (!c) return c.err();
-  auto collect_dups = [&](std::string_view first) -> model::result<void> {
+  // `shift` turns record postings into block numbers when the answer is
+  // at block granularity.
+  auto collect_dups = [&](std::string_view first, unsigned shift) -> model::result<void> {
     // A key with a single posting has no duplicate page: its value is the
     // one the positioning call returned.
     auto n = c->count();
     if (!n) return n.err();
     if (*n <= 1) {
-      if (first.size() == 4) out.push_back(get_be32(first));
+      if (first.size() == 4) out.push_back(get_be32(first) >> shift);
       return {};
     }
     // DUPFIXED: fetch the postings of the current key a page at a time.
@@ -83,19 +115,30 @@ model::result<std::vector<std::uint32_t>> partition::lookup(
     while (true) {
       if (!more) return more.err();
       if (!*more) break;
-      for (std::size_t i = 0; i + 4 <= v.size(); i += 4) out.push_back(get_be32(v, i));
+      for (std::size_t i = 0; i + 4 <= v.size(); i += 4) out.push_back(get_be32(v, i) >> shift);
       more = c->move(MDB_NEXT_MULTIPLE, &k, &v);
     }
     return {};
   };
+  // The uid probes' blocks are sorted here; each key's postings come
+  // sorted (DUPSORT, big-endian) and are merged in as they arrive.
+  std::sort(out.begin(), out.end());
+  std::size_t sorted = out.size();
+  auto merge_run = [&] {
+    std::inplace_merge(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(sorted), out.end());
+    sorted = out.size();
+  };
   for (const auto& p : probes) {
-    if (p.uid) continue;
+    if (p.uid || p.lo.empty()) continue;
+    // The kind byte (shared by lo and hi) says how the key posts.
+    unsigned shift = !found.records && record_level_kind(p.lo[0]) ? 8 : 0;
     std::string_view k, v;
     if (p.hi.empty()) {
-      auto found = c->move(MDB_SET_KEY, &k, &v, p.lo);
-      if (!found) return found.err();
-      if (*found) {
-        if (auto r = collect_dups(v); !r) return r.err();
+      auto hit = c->move(MDB_SET_KEY, &k, &v, p.lo);
+      if (!hit) return hit.err();
+      if (*hit) {
+        if (auto r = collect_dups(v, shift); !r) return r.err();
+        merge_run();
       }
       continue;
     }
@@ -103,13 +146,13 @@ model::result<std::vector<std::uint32_t>> partition::lookup(
     while (true) {
       if (!more) return more.err();
       if (!*more || k > std::string_view(p.hi)) break;
-      if (auto r = collect_dups(v); !r) return r.err();
+      if (auto r = collect_dups(v, shift); !r) return r.err();
+      merge_run();
       more = c->move(MDB_NEXT_NODUP, &k, &v);
     }
   }
-  std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
+  return found;
 }
 
 bool partition::may_contain(const std::vector<key_probe>& probes) const {
@@ -131,7 +174,8 @@ bool partition::may_contain(const std::vector<key_probe>& probes) const {
   return false;
 }
 
-model::result<void> partition::read_block(std::uint32_t n, std::string& out) const {
+model::result<std::pair<lmdb::txn, std::string_view>> partition::block_view(
+    std::uint32_t n) const {
   auto t = lmdb::txn::begin(env_, false);
   if (!t) return t.err();
   std::string k;
@@ -144,8 +188,17 @@ model::result<void> partition::read_block(std::uint32_t n, std::string& out) con
     }
     return v.err();
   }
-  out.assign(*v);
-  return {};
+  std::string_view view = *v;
+  return std::pair<lmdb::txn, std::string_view>(std::move(t.value()), view);
+}
+
+model::result<void> partition::read_block(std::uint32_t n, std::string& out) const {
+  return view_block(n, [&](std::string_view stored) { out.assign(stored); });
+}
+
+std::shared_ptr<const block_dictionary> partition::dictionary() const {
+  std::lock_guard lock(mu_);
+  return dict_;
 }
 
 model::result<std::vector<model::schema>> partition::schemas() const {

@@ -22,22 +22,28 @@ model::result<void> partition::truncate_after(std::uint64_t batch, const model::
     std::string k;
     put_be32(k, it->number);
     auto stored = t->get(blocks_, k);
-    if (stored && open_block(*stored, env_.dir().string(), raw)) {
+    if (stored && open_block(*stored, env_.dir().string(), raw, dictionary().get())) {
       keys.clear();
       std::size_t pos = 0;
-      while (raw.size() - pos >= 4) {
+      for (std::uint32_t record = 0; raw.size() - pos >= 4 && record < max_block_records;
+           ++record) {
         std::uint32_t len = get_le32(raw, pos);
         pos += 4;
         if (len > raw.size() - pos) break;
         auto bytes = std::as_bytes(std::span<const char>(raw.data() + pos, len));
         pos += len;
-        if (model::decode_into(bytes, types, e)) index_keys(e, cfg, keys);
+        if (model::decode_into(bytes, types, e)) {
+          index_keys(e, cfg, static_cast<std::uint8_t>(record), keys);
+        }
       }
       std::sort(keys.begin(), keys.end());
       keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-      for (const auto& key : keys) {
+      for (const auto& tagged : keys) {
+        std::string_view key;
+        std::string value;
+        put_be32(value, posting_of(tagged, it->number, &key));
         MDB_val kv = lmdb::as_val(key);
-        MDB_val dv = lmdb::as_val(k);
+        MDB_val dv = lmdb::as_val(value);
         int rc = mdb_del(t->get(), idx_, &kv, &dv);
         if (rc != 0 && rc != MDB_NOTFOUND) return lmdb::to_error(rc, env_.dir().string());
       }

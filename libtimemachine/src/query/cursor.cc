@@ -25,8 +25,7 @@ struct cursor_state {
   std::uint64_t seq = 0;
   model::event current;
   resolution current_res;
-  std::string stored, raw;
-  model::event scratch;
+  scan_scratch scratch;
   std::vector<std::string> warnings;
 
   bool before(const held& a, const held& b) const {
@@ -38,8 +37,10 @@ struct cursor_state {
   }
 
   void load(const candidate& c) {
-    scan_block(p, c, stored, raw, scratch, warnings, [&](const model::event& e) {
-      heap.push_back(held{e, c.tier, seq++});
+    // The match is moved into the heap: the next decode rebuilds the
+    // scratch event rather than the heap copying it.
+    scan_block(p, c, scratch, warnings, [&](model::event& e) {
+      heap.push_back(held{std::move(e), c.tier, seq++});
       std::push_heap(heap.begin(), heap.end(),
                      [this](const held& a, const held& b) { return before(a, b); });
     });
@@ -104,12 +105,11 @@ model::result<count_result> store::count(const query_spec& q) const {
   if (!p) return p.err();
   count_result out;
   std::map<std::size_t, std::uint64_t> per_tier;
-  std::string stored, raw;
-  model::event scratch;
+  detail::scan_scratch scratch;
   std::vector<std::string> warnings;
   for (const auto& c : p->blocks) {
     const resolution& res = p->tiers[c.tier].res;
-    detail::scan_block(*p, c, stored, raw, scratch, warnings, [&](const model::event& e) {
+    detail::scan_block(*p, c, scratch, warnings, [&](const model::event& e) {
       std::uint64_t w = detail::weight_of(e, res);
       out.events += w;
       per_tier[c.tier] += w;
@@ -137,13 +137,12 @@ model::result<std::vector<group_row>> store::group_by(const query_spec& q,
     }
   }
   std::map<std::vector<model::value>, std::uint64_t> groups;
-  std::string stored, raw;
-  model::event scratch;
+  detail::scan_scratch scratch;
   std::vector<std::string> warnings;
   std::vector<model::value> key;
   for (const auto& c : p->blocks) {
     const resolution& res = p->tiers[c.tier].res;
-    detail::scan_block(*p, c, stored, raw, scratch, warnings, [&](const model::event& e) {
+    detail::scan_block(*p, c, scratch, warnings, [&](const model::event& e) {
       key.clear();
       for (const auto& f : fields) {
         const auto* v = e.get(f);

@@ -56,8 +56,10 @@ model::result<plan> make_plan(const store_impl& s, const query_spec& q) {
     narrowing n;
     auto hints = tf.match.hints(p.now);
     n.probes = probes_for(hints, s.index);
+    // Type postings narrow block-level answers; record postings are
+    // narrower already (and a type key posts every block of its type).
     auto matchable = tf.match.event_types();
-    if (matchable.size() < tf.types->newest().size()) {
+    if (!(n.probes && record_level(*n.probes)) && matchable.size() < tf.types->newest().size()) {
       std::vector<key_probe> tp;
       for (const auto& name : matchable) tp.push_back(key_probe{type_key(name), {}, {}});
       n.types = std::move(tp);
@@ -103,26 +105,46 @@ model::result<plan> make_plan(const store_impl& s, const query_spec& q) {
       ++p.estimate.partitions_skipped;
       continue;
     }
+    // Blocks that may hold a match, and (when the filter's probes all post
+    // records) the records within them.
     std::optional<std::vector<std::uint32_t>> allowed;
+    std::optional<std::vector<std::uint32_t>> records;
     for (const auto* probes : {&n.probes, &n.types}) {
       if (!*probes) continue;
       auto found = part->lookup(**probes);
       if (!found) return found.err();
+      p.estimate.uses_index = true;
+      if (found->records) {
+        records = std::move(found->values);
+        continue;
+      }
       if (!allowed) {
-        allowed = std::move(found.value());
+        allowed = std::move(found->values);
       } else {
         std::vector<std::uint32_t> both;
-        std::set_intersection(allowed->begin(), allowed->end(), found->begin(), found->end(),
-                              std::back_inserter(both));
+        std::set_intersection(allowed->begin(), allowed->end(), found->values.begin(),
+                              found->values.end(), std::back_inserter(both));
         allowed = std::move(both);
       }
-      p.estimate.uses_index = true;
+    }
+    if (records) {
+      std::vector<std::uint32_t> blocks;
+      for (auto v : *records) {
+        if (blocks.empty() || blocks.back() != v >> 8) blocks.push_back(v >> 8);
+      }
+      if (allowed) {
+        std::vector<std::uint32_t> both;
+        std::set_intersection(allowed->begin(), allowed->end(), blocks.begin(), blocks.end(),
+                              std::back_inserter(both));
+        blocks = std::move(both);
+      }
+      allowed = std::move(blocks);
     }
     if (allowed && allowed->empty()) {
       ++p.estimate.partitions_skipped;
       continue;
     }
-    auto sums = part->summaries(&p.warnings);
+    auto sums = part->summaries(&p.warnings, allowed ? &*allowed : nullptr);
     if (!sums) {
       p.warnings.push_back(sums.err().message);
       continue;
@@ -131,10 +153,33 @@ model::result<plan> make_plan(const store_impl& s, const query_spec& q) {
     for (const auto& b : *sums) {
       if (b.max_ts < p.range.from.ns || b.min_ts >= p.range.to.ns) continue;
       if (allowed && !std::binary_search(allowed->begin(), allowed->end(), b.number)) continue;
-      p.blocks.push_back(candidate{part, b.number, b.min_ts, b.max_ts, b.records, b.stored_bytes,
-                                   ti->second});
-      p.estimate.events_scanned += b.records;
-      p.estimate.bytes_read += b.stored_bytes;
+      candidate cand{part, b.number, b.min_ts, b.max_ts, b.records, b.stored_bytes, ti->second, {}};
+      if (records) {
+        // The block's postings: [b << 8, (b + 1) << 8). Postings past the
+        // block's end (left by a rolled-back commit) are ignored.
+        auto first = std::lower_bound(records->begin(), records->end(), b.number << 8);
+        for (auto it = first; it != records->end() && (*it >> 8) == b.number; ++it) {
+          if ((*it & 0xff) < b.records) cand.wanted.push_back(static_cast<std::uint8_t>(*it & 0xff));
+        }
+        if (cand.wanted.empty()) continue;
+      }
+      p.estimate.events_scanned += records ? cand.wanted.size() : b.records;
+      if (records) {
+        // Only the frames holding wanted records are read (an estimate:
+        // frames are taken as equal in size).
+        std::uint64_t frames = (b.records + default_frame_records - 1) / default_frame_records;
+        std::uint64_t needed = 0;
+        for (std::size_t i = 0; i < cand.wanted.size(); ++i) {
+          if (i == 0 || cand.wanted[i] / default_frame_records !=
+                            cand.wanted[i - 1] / default_frame_records) {
+            ++needed;
+          }
+        }
+        p.estimate.bytes_read += frames == 0 ? 0 : b.stored_bytes * needed / frames;
+      } else {
+        p.estimate.bytes_read += b.stored_bytes;
+      }
+      p.blocks.push_back(std::move(cand));
       any = true;
     }
     if (!any) ++p.estimate.partitions_skipped;
@@ -160,18 +205,23 @@ model::result<plan> make_plan(const store_impl& s, const query_spec& q) {
   return p;
 }
 
-bool load_block(const candidate& c, std::string& stored, std::string& raw,
-                std::vector<std::string>& warnings) {
-  if (auto r = c.part->read_block(c.block, stored); !r) {
-    warnings.push_back(r.err().message);
-    return false;
-  }
-  std::string where = c.part->dir().string() + " block #" + std::to_string(c.block);
-  if (auto r = open_block(stored, where, raw); !r) {
-    warnings.push_back(r.err().message);
-    return false;
-  }
-  return true;
+std::string block_where(const candidate& c) {
+  return c.part->dir().string() + " block #" + std::to_string(c.block);
+}
+
+bool load_block(const candidate& c, scan_scratch& s, std::vector<std::string>& warnings) {
+  bool ok = false;
+  auto r = c.part->view_block(c.block, [&](std::string_view stored) {
+    auto o = s.codec.open(stored, block_where(c), c.part->dictionary_for(stored).get(), s.raw);
+    if (!o) {
+      warnings.push_back(o.err().message);
+    } else {
+      ok = true;
+    }
+  });
+  if (!r) warnings.push_back(r.err().message);
+  if (!ok) s.raw.clear();
+  return ok;
 }
 
 std::uint64_t weight_of(const model::event& e, const resolution& r) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "block/block.h"
 #include "coop/model/filter.h"
 #include "coop/tm/query.h"
 #include "partition/partition.h"
@@ -35,6 +36,9 @@ struct candidate {
   std::uint32_t records = 0;
   std::uint32_t stored_bytes = 0;
   std::size_t tier = 0;  ///< index into plan::tiers
+  /// The records to read (sorted, unique), from record-level postings;
+  /// empty: every record of the block.
+  std::vector<std::uint8_t> wanted;
 };
 
 struct plan {
@@ -50,19 +54,32 @@ struct plan {
 /// Errors: the filter's compile errors (column), io from a partition.
 model::result<plan> make_plan(const store_impl& s, const query_spec& q);
 
-/// Scans one block: decodes its records, keeps those in the plan's range
-/// that the tier's filter matches, calling `on_match(event)` for each.
-/// Damaged blocks or records are reported into `warnings`.
+/// Reusable state of block scans: one per thread.
+struct scan_scratch {
+  block_codec codec;
+  std::string raw;      ///< a decompressed block, or one frame
+  block_frames frames;  ///< the frame table of the block being read
+  model::event event;   ///< the record being decoded
+};
+
+/// Scans one block: decodes its records (only the candidate's `wanted`
+/// ones when listed, decompressing only their frames), keeps those in the
+/// plan's range that the tier's filter matches, calling `on_match(event)`
+/// for each. Damaged blocks, frames or records are reported into
+/// `warnings` (naming the partition, block, frame or record).
 template <class F>
-void scan_block(const plan& p, const candidate& c, std::string& stored, std::string& raw,
-                model::event& scratch, std::vector<std::string>& warnings, F&& on_match);
+void scan_block(const plan& p, const candidate& c, scan_scratch& s,
+                std::vector<std::string>& warnings, F&& on_match);
 
 /// The raw events an event stands for: 1, or an aggregate row's `events`.
 std::uint64_t weight_of(const model::event& e, const resolution& r);
 
-/// Non-template part of scan_block: fills `raw` with the block's records.
-bool load_block(const candidate& c, std::string& stored, std::string& raw,
-                std::vector<std::string>& warnings);
+/// Non-template part of scan_block: fills `s.raw` with the whole block's
+/// records; false (with a warning) when the block is unreadable.
+bool load_block(const candidate& c, scan_scratch& s, std::vector<std::string>& warnings);
+
+/// "<partition dir> block #<n>", how damage is located.
+std::string block_where(const candidate& c);
 
 }  // namespace coop::tm::detail
 

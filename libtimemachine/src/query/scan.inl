@@ -6,38 +6,96 @@
 
 namespace coop::tm::detail {
 
+namespace scan {
+
+// Decodes one record and hands it to on_match when it matches.
 template <class F>
-void scan_block(const plan& p, const candidate& c, std::string& stored, std::string& raw,
-                model::event& scratch, std::vector<std::string>& warnings, F&& on_match) {
-  if (!load_block(c, stored, raw, warnings)) return;
+void offer(const plan& p, const candidate& c, scan_scratch& s, std::string_view bytes,
+           std::size_t record, std::vector<std::string>& warnings, F& on_match) {
   const tier_filter& tf = p.tiers[c.tier];
+  auto span = std::as_bytes(std::span<const char>(bytes.data(), bytes.size()));
+  if (auto r = model::decode_into(span, *tf.types, s.event); !r) {
+    warnings.push_back(block_where(c) + " record " + std::to_string(record) + ": " +
+                       r.err().message);
+    return;
+  }
+  if (!p.range.contains(s.event.ts)) return;
+  if (!tf.match.matches(s.event, p.now)) return;
+  on_match(s.event);
+}
+
+// Walks the length-prefixed records of `raw`, the records of the block from
+// `first` on, calling use(record number, bytes); false (with a warning) when
+// the records do not parse.
+template <class G>
+bool walk(const candidate& c, std::string_view raw, std::size_t first,
+          std::vector<std::string>& warnings, G&& use) {
   std::size_t pos = 0;
-  std::size_t record = 0;
-  while (pos < raw.size()) {
+  for (std::size_t record = first; pos < raw.size(); ++record) {
     if (raw.size() - pos < 4) {
-      warnings.push_back(c.part->dir().string() + " block #" + std::to_string(c.block) +
-                         ": truncated record at byte " + std::to_string(pos));
-      return;
+      warnings.push_back(block_where(c) + ": truncated record " + std::to_string(record));
+      return false;
     }
     std::uint32_t len = get_le32(raw, pos);
     pos += 4;
     if (len > raw.size() - pos) {
-      warnings.push_back(c.part->dir().string() + " block #" + std::to_string(c.block) +
-                         ": record " + std::to_string(record) + " overruns the block");
+      warnings.push_back(block_where(c) + ": record " + std::to_string(record) +
+                         " overruns the block");
+      return false;
+    }
+    if (!use(record, raw.substr(pos, len))) return true;
+    pos += len;
+  }
+  return true;
+}
+
+}  // namespace scan
+
+template <class F>
+void scan_block(const plan& p, const candidate& c, scan_scratch& s,
+                std::vector<std::string>& warnings, F&& on_match) {
+  if (c.wanted.empty()) {
+    if (!load_block(c, s, warnings)) return;
+    scan::walk(c, s.raw, 0, warnings, [&](std::size_t record, std::string_view bytes) {
+      scan::offer(p, c, s, bytes, record, warnings, on_match);
+      return true;
+    });
+    return;
+  }
+  // Only the listed records: decompress their frames, one at a time.
+  const std::string where = block_where(c);
+  auto r = c.part->view_block(c.block, [&](std::string_view stored) {
+    auto dict = c.part->dictionary_for(stored);
+    const block_frames& frames = s.frames;
+    if (auto t = block_codec::frames(stored, where, s.frames); !t) {
+      warnings.push_back(t.err().message);
       return;
     }
-    auto bytes = std::as_bytes(std::span<const char>(raw.data() + pos, len));
-    pos += len;
-    ++record;
-    if (auto r = model::decode_into(bytes, *tf.types, scratch); !r) {
-      warnings.push_back(c.part->dir().string() + " block #" + std::to_string(c.block) +
-                         " record " + std::to_string(record - 1) + ": " + r.err().message);
-      continue;
+    const std::size_t per = frames.header.frame_records;
+    std::size_t i = 0;
+    while (i < c.wanted.size()) {
+      const std::size_t f = per == 0 ? 0 : c.wanted[i] / per;
+      // The wanted records of this frame: [i, j).
+      std::size_t j = i;
+      while (j < c.wanted.size() && per != 0 && c.wanted[j] / per == f) ++j;
+      if (j == i) break;
+      if (auto fr = s.codec.frame(frames, f, where, dict.get(), s.raw); !fr) {
+        warnings.push_back(fr.err().message);
+        i = j;
+        continue;
+      }
+      std::size_t next = i;
+      scan::walk(c, s.raw, f * per, warnings, [&](std::size_t record, std::string_view bytes) {
+        if (record == c.wanted[next]) {
+          scan::offer(p, c, s, bytes, record, warnings, on_match);
+          ++next;
+        }
+        return next < j;
+      });
+      i = j;
     }
-    if (!p.range.contains(scratch.ts)) continue;
-    if (!tf.match.matches(scratch, p.now)) continue;
-    on_match(scratch);
-  }
+  });
+  if (!r) warnings.push_back(r.err().message);
 }
 
 }  // namespace coop::tm::detail

@@ -9,7 +9,7 @@ namespace coop::tm::detail {
 /// The format version written into every store's FORMAT file and every
 /// partition's `info` database. A store of another version is refused with
 /// `incompatible` naming both versions.
-inline constexpr std::uint32_t format_version = 1;
+inline constexpr std::uint32_t format_version = 2;
 
 /// The first line of a store's FORMAT file.
 inline constexpr std::string_view format_magic = "coop-timemachine";

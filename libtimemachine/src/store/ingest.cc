@@ -41,18 +41,20 @@ void store_impl::finish_block(class_pending& cp) {
   filling_block& ob = cp.current;
   if (ob.records == 0) return;
   block_in b;
-  b.stored = seal_block(ob.payload, ob.records, ob.min_ts, ob.max_ts, opts.compression_level);
+  // Sealed (compressed) by the commit, with the partition's dictionary.
+  const std::size_t capacity = ob.payload.capacity();
+  b.payload = std::move(ob.payload);
+  b.level = opts.compression_level;
   b.records = ob.records;
   b.weight = ob.records;
   b.min_ts = ob.min_ts;
   b.max_ts = ob.max_ts;
-  // One posting per key and block: duplicates go before the commit's sort.
-  std::sort(ob.keys.begin(), ob.keys.end());
-  ob.keys.erase(std::unique(ob.keys.begin(), ob.keys.end()), ob.keys.end());
+  // Duplicate keys are removed by the commit (partition::write).
   b.keys = std::move(ob.keys);
   b.uid_hashes = std::move(ob.uids);
   cp.blocks.push_back(std::move(b));
   ob.payload.clear();
+  ob.payload.reserve(capacity);
   ob.records = 0;
   ob.keys.clear();
   ob.uids.clear();
@@ -128,8 +130,8 @@ model::result<ingest_receipt> store_impl::append(std::span<const model::event> e
       ob.max_ts = std::max(ob.max_ts, e->ts.ns);
     }
     append_record(ob.payload, *bytes);
+    index_keys(*e, index, static_cast<std::uint8_t>(ob.records), ob.keys);
     ++ob.records;
-    index_keys(*e, index, ob.keys);
     if (!e->uid.empty()) ob.uids.push_back(stable_hash(e->uid));
     const auto& sp = e->schema_ptr();
     if (std::find(cp.schemas.begin(), cp.schemas.end(), sp) == cp.schemas.end()) {

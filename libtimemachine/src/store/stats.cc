@@ -69,9 +69,8 @@ model::result<std::vector<std::string>> store::verify() const {
     std::shared_lock lock(impl_->parts_mu);
     problems = impl_->problems;  // partitions that could not be opened, etc.
   }
-  std::string stored, raw;
+  detail::scan_scratch scratch;
   auto types = impl_->types_snapshot();
-  model::event scratch;
   for (const auto& p : impl_->snapshot()) {
     auto sums = p->summaries(&problems);
     if (!sums) {
@@ -102,11 +101,12 @@ model::result<std::vector<std::string>> store::verify() const {
     tf.usable = true;
     pl.tiers.push_back(std::move(tf));
     for (const auto& b : *sums) {
-      detail::candidate c{p, b.number, b.min_ts, b.max_ts, b.records, b.stored_bytes, 0};
+      detail::candidate c{p, b.number, b.min_ts, b.max_ts, b.records, b.stored_bytes, 0, {}};
       std::uint32_t seen = 0;
-      detail::scan_block(pl, c, stored, raw, scratch, problems,
+      scratch.raw.clear();
+      detail::scan_block(pl, c, scratch, problems,
                          [&](const model::event&) { ++seen; });
-      if (seen != b.records && raw.size() > 0) {
+      if (seen != b.records && scratch.raw.size() > 0) {
         // scan_block already reported the damaged records; note the count.
         if (seen < b.records) {
           problems.push_back(p->dir().string() + " block #" + std::to_string(b.number) + ": " +

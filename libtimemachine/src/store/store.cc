@@ -19,7 +19,10 @@ model::result<void> check_options(const store_options& o) {
   auto bad = [](std::string m) { return model::error{model::errc::invalid_argument, std::move(m)}; };
   if (o.root.empty()) return bad("store_options.root is empty");
   if (o.partition_span.ns <= 0) return bad("store_options.partition_span must be positive");
-  if (o.block_events == 0) return bad("store_options.block_events must be at least 1");
+  if (o.block_events == 0 || o.block_events > detail::max_block_records) {
+    return bad("store_options.block_events must be 1.." + std::to_string(detail::max_block_records) +
+               ", not " + std::to_string(o.block_events));
+  }
   if (o.partition_map_bytes <= o.partition_max_bytes) {
     return bad("store_options.partition_map_bytes must exceed partition_max_bytes");
   }

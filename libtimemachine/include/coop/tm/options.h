@@ -36,8 +36,8 @@ struct store_options {
   /// partition early; it never fails an ingest. Default 2 GiB.
   std::uint64_t partition_map_bytes = std::uint64_t{2} << 30;
 
-  /// Events per stored block (the unit of compression, checksums and
-  /// index postings). Default 256.
+  /// Events per stored block (the unit of checksums and of the postings
+  /// of type and port keys), 1 to 256. Default 256.
   std::uint32_t block_events = 256;
 
   /// zstd level for blocks; 0 stores them uncompressed. Default 1.

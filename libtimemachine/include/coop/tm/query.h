@@ -54,8 +54,13 @@ struct query_estimate {
   std::uint64_t partitions = 0;          ///< partitions overlapping the time range
   std::uint64_t partitions_skipped = 0;  ///< of those, excluded by summaries/indexes
   std::uint64_t blocks = 0;              ///< blocks that would be read
-  std::uint64_t events_scanned = 0;      ///< events in those blocks (upper bound of matches)
-  std::uint64_t bytes_read = 0;          ///< stored bytes of those blocks
+  /// Events that would be decoded (an upper bound of the matches): every
+  /// event of those blocks, or only the records the index names when the
+  /// lookup is by address or indexed string.
+  std::uint64_t events_scanned = 0;
+  /// Stored bytes that would be read: whole blocks, or (for a lookup by
+  /// record) the share of each block its needed frames make up (estimated).
+  std::uint64_t bytes_read = 0;
   bool uses_index = false;               ///< an index narrowed the blocks
   std::vector<std::string> tiers;        ///< resolutions involved ("raw", "hourly", ...)
   std::string plan;                      ///< one line a person can read
