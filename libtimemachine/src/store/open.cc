@@ -120,6 +120,12 @@ model::result<void> store_impl::load(bool create) {
     // the database handle.
     if (auto r = t->commit(); !r) return r;
   }
+  if (create) {
+    const std::set<std::string> sorted(index.strings.begin(), index.strings.end());
+    std::string text;
+    for (const auto& f : sorted) text += f + "\n";
+    if (auto r = save_setting("indexed_strings", text); !r) return r;
+  }
   // Settings: rules, ids, pins.
   std::string rules_text;
   {
@@ -130,6 +136,15 @@ model::result<void> store_impl::load(bool create) {
       next_partition_id = std::max<std::uint64_t>(1, std::stoull(std::string(*v)));
     }
     if (auto v = t->get(meta_db, "last_batch")) committed = std::stoull(std::string(*v));
+    // The indexed string fields are the store's own, fixed at creation:
+    // indexing others later would make lookups miss the older events.
+    if (auto v = t->get(meta_db, "indexed_strings")) {
+      index.strings.clear();
+      std::istringstream in{std::string(*v)};
+      for (std::string field; std::getline(in, field);) {
+        if (!field.empty()) index.strings.insert(field);
+      }
+    }
     auto c = lmdb::cursor::open(*t, meta_db);
     if (!c) return c.err();
     std::string_view k, v;

@@ -45,6 +45,9 @@ struct store_options {
 
   /// String fields indexed by value, by field name in any event type
   /// (address, port, event type and connection uid are always indexed).
+  /// Used when the store is created and kept in it: opening an existing
+  /// store ignores this and uses the fields it was created with, so that a
+  /// lookup never misses events stored before a change.
   std::vector<std::string> indexed_strings = {"user", "username", "host", "query", "server_name",
                                               "mailfrom", "indicator"};
 
