@@ -118,6 +118,32 @@ TEST_CASE("old raw data is aggregated by tier, counts are preserved and answers 
   CHECK(total(s) <= 1);
 }
 
+TEST_CASE("a daily tier keeps a week per partition, so a budget drops a week at a time") {
+  // 21 days rolled into the daily tier: three weekly partitions (at most
+  // four with the calendar), where one 24-day window once held them all
+  // and a budget had to drop the three weeks together.
+  temp_dir dir;
+  fake_clock clock(epoch);
+  auto s = make_store(dir, clock);
+  auto events = days_of(21, 6);
+  REQUIRE(s.append(events).ok());
+  REQUIRE(s.commit().ok());
+  clock.set(model::timestamp{epoch + 29 * 86400 * sec});
+  REQUIRE(s.expire().ok());
+  CHECK(total(s) == events.size());
+  std::uint64_t daily_partitions = 0, daily_rows = 0;
+  for (const auto& cl : s.stats().classes) {
+    for (const auto& t : cl.tiers) {
+      if (t.tier != "daily") continue;
+      daily_partitions += t.partitions;
+      daily_rows += t.rows;
+    }
+  }
+  CHECK(daily_rows >= 21 * 6);  // at least a row per day and host (hosts 0..5 here)
+  CHECK(daily_partitions >= 3);
+  CHECK(daily_partitions <= 4);
+}
+
 TEST_CASE("pinned hosts stay raw through expiry until unpinned") {
   temp_dir dir;
   fake_clock clock(epoch);

@@ -24,6 +24,9 @@ namespace coop::tm::detail {
 
 namespace {
 
+// zstd level of aggregate blocks (see to_blocks).
+constexpr int aggregate_compression_level = 9;
+
 struct step_result {
   bool done = false;            // the partition was folded or dropped
   std::uint64_t aggregated = 0;
@@ -103,7 +106,15 @@ struct expiry {
       if (fb.records == 0) return;
       block_in b;
       b.payload = std::move(fb.payload);
-      b.level = s.opts.compression_level;
+      // Aggregates are written once and kept for months: they get a
+      // harder zstd level than raw blocks (unless blocks are stored
+      // uncompressed), which buys retention under the disk budget.
+      b.level = aggregate_rows && s.opts.compression_level > 0
+                    ? std::max(s.opts.compression_level, aggregate_compression_level)
+                    : s.opts.compression_level;
+      // One frame per aggregate block: it compresses far better than
+      // 8-record frames, and aggregates are read by block, rarely by record.
+      if (aggregate_rows) b.frame_records = static_cast<std::uint16_t>(max_block_records);
       b.records = fb.records;
       b.weight = weight;
       b.min_ts = fb.min_ts;
@@ -156,7 +167,12 @@ struct expiry {
   model::result<step_result> fold(const std::shared_ptr<partition>& p, const tier& t) {
     step_result res;
     auto m = p->meta();
-    std::int64_t wsize = std::max(t.bucket.ns * 24, s.opts.partition_span.ns);
+    // A tier's partitions hold 24 buckets, at most a week (but at least a
+    // bucket and a raw partition's span): the budget drops whole
+    // partitions, so a daily tier in 24-day partitions lost 24 days at once.
+    constexpr std::int64_t week = std::int64_t{7} * 86400 * 1'000'000'000;
+    std::int64_t wsize = std::max({std::min(t.bucket.ns * 24, week), t.bucket.ns,
+                                   s.opts.partition_span.ns});
     std::int64_t window = window_of(m.min_ts, wsize);
     auto existing = find_window(m.class_name, t.name, window);
     model::registry agg_types;

@@ -5,6 +5,8 @@
 // partition before it existed (docs/timemachine.md, "Blocks").
 #include <zlib.h>
 
+#include <algorithm>
+
 #include "block/endian.h"
 #include "partition/partition.h"
 
@@ -105,9 +107,14 @@ std::vector<std::string> partition::seal_blocks(const std::vector<block_in>& blo
                                                std::string& new_dict) {
   dict = dictionary();
   const int level = blocks.empty() ? 0 : blocks.front().level;
-  if (level > 0 && !dict) {
+  // Blocks sealed whole (aggregates) compress well on their own: a
+  // dictionary would only cost its size in every partition.
+  const bool whole = !blocks.empty() && std::all_of(blocks.begin(), blocks.end(), [](const auto& b) {
+    return b.frame_records >= max_block_records;
+  });
+  if (level > 0 && !dict && !whole) {
     dict = train_dictionary(blocks, level, new_dict);
-  } else if (level > 0 && dict->level() != level) {
+  } else if (level > 0 && dict && dict->level() != level) {
     // Read back at open: prepare it for this level.
     if (auto d = block_dictionary::make(dict->bytes(), level)) dict = std::move(d.value());
   }
@@ -117,9 +124,12 @@ std::vector<std::string> partition::seal_blocks(const std::vector<block_in>& blo
   for (const auto& b : blocks) {
     // Without a dictionary, small frames compress poorly: one frame for
     // the whole block (a lookup then decompresses all of it).
-    const block_dictionary* d = b.level > 0 ? dict.get() : nullptr;
-    const auto per = d != nullptr || b.level == 0 ? default_frame_records
-                                                  : static_cast<std::uint16_t>(max_block_records);
+    const block_dictionary* d =
+        b.level > 0 && b.frame_records < max_block_records ? dict.get() : nullptr;
+    const auto per = b.frame_records != 0 ? b.frame_records
+                     : d != nullptr || b.level == 0
+                         ? default_frame_records
+                         : static_cast<std::uint16_t>(max_block_records);
     sealed.push_back(codec.seal(b.payload, b.records, b.min_ts, b.max_ts, b.level, d, per));
   }
   return sealed;

@@ -52,6 +52,9 @@ struct partition_meta {
 struct block_in {
   std::string payload;                   ///< length-prefixed event messages
   int level = 1;                         ///< zstd level (0: stored uncompressed)
+  /// Records per compressed frame; 0: the default (small frames when the
+  /// partition has a dictionary, else one frame for the block).
+  std::uint16_t frame_records = 0;
   std::uint32_t records = 0;
   std::uint64_t weight = 0;              ///< raw events represented
   std::int64_t min_ts = 0;
