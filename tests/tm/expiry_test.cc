@@ -48,6 +48,18 @@ store make_store(const temp_dir& dir, const fake_clock& clock) {
   return std::move(s.value());
 }
 
+// A store with the tiers and `days` days of `per_hour` connections, committed.
+struct filled_store {
+  store s;
+  std::vector<model::event> events;
+};
+filled_store filled(const temp_dir& dir, const fake_clock& clock, int days, int per_hour) {
+  filled_store f{make_store(dir, clock), days_of(days, per_hour)};
+  REQUIRE(f.s.append(f.events).ok());
+  REQUIRE(f.s.commit().ok());
+  return f;
+}
+
 }  // namespace
 
 TEST_CASE("old raw data is aggregated by tier, counts are preserved and answers say their resolution") {
@@ -124,10 +136,7 @@ TEST_CASE("a daily tier keeps a week per partition, so a budget drops a week at 
   // and a budget had to drop the three weeks together.
   temp_dir dir;
   fake_clock clock(epoch);
-  auto s = make_store(dir, clock);
-  auto events = days_of(21, 6);
-  REQUIRE(s.append(events).ok());
-  REQUIRE(s.commit().ok());
+  auto [s, events] = filled(dir, clock, 21, 6);
   clock.set(model::timestamp{epoch + 29 * 86400 * sec});
   REQUIRE(s.expire().ok());
   CHECK(total(s) == events.size());
@@ -207,10 +216,7 @@ TEST_CASE("a budget aggregates the oldest data early, then drops it") {
 TEST_CASE("an interrupted expiry pass can be repeated without loss or double counting") {
   temp_dir dir;
   fake_clock clock(epoch);
-  auto s = make_store(dir, clock);
-  auto events = days_of(3, 40);
-  REQUIRE(s.append(events).ok());
-  REQUIRE(s.commit().ok());
+  auto [s, events] = filled(dir, clock, 3, 40);
   clock.set(model::timestamp{epoch + 10 * 86400 * sec});
   std::atomic<bool> stop{true};
   auto rep = s.expire(&stop);
