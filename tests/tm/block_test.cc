@@ -134,6 +134,7 @@ struct fresh_store {
   fake_clock clock{epoch + 86400 * sec};
   store_options opts = test_options(dir.path(), &clock);
   model::result<store> s = store::create(opts, catalogue());
+  fresh_store() { REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.err().message)); }
 };
 
 }  // namespace
@@ -141,8 +142,6 @@ struct fresh_store {
 TEST_CASE("blocks: a slow stream of small commits still gets its partition dictionary") {
   fresh_store f;
   auto& s = f.s;
-  const auto& opts = f.opts;
-  REQUIRE(s.ok());
   // 40 commits of 100 events (each far too small to train on), two events
   // a second: 2,000 s, all in the first hour's partition.
   std::vector<model::event> events = slow_stream(4000);
@@ -153,8 +152,8 @@ TEST_CASE("blocks: a slow stream of small commits still gets its partition dicti
     REQUIRE(s->commit().ok());
   }
   std::filesystem::path part;
-  for (const auto& e : std::filesystem::directory_iterator(opts.root / "parts")) part = e.path();
-  auto p = detail::partition::open(part, opts.partition_map_bytes, true);
+  for (const auto& e : std::filesystem::directory_iterator(f.opts.root / "parts")) part = e.path();
+  auto p = detail::partition::open(part, f.opts.partition_map_bytes, true);
   REQUIRE(p.ok());
   REQUIRE((*p)->dictionary() != nullptr);
   // The first blocks were written without it (one frame each), the last
@@ -182,13 +181,11 @@ TEST_CASE("blocks: a slow stream of small commits still gets its partition dicti
 TEST_CASE("blocks: a reader opened before the writer trained the dictionary reads its blocks") {
   fresh_store f;
   auto& writer = f.s;
-  const auto& opts = f.opts;
-  REQUIRE(writer.ok());
   std::vector<model::event> events = slow_stream(4100);
   // A first small commit creates the partition, without a dictionary.
   REQUIRE(writer->append(std::span(events).first(100)).ok());
   REQUIRE(writer->commit().ok());
-  auto ro = opts;
+  auto ro = f.opts;
   ro.read_only = true;
   auto reader = store::open(ro, catalogue());
   REQUIRE(reader.ok());
