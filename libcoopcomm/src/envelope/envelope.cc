@@ -22,6 +22,8 @@ std::string_view view_of(capnp::Data::Reader d) {
   return {reinterpret_cast<const char*>(d.begin()), d.size()};
 }
 
+std::string_view text_view(capnp::Text::Reader t) { return {t.begin(), t.size()}; }
+
 }  // namespace
 
 const char* to_string(outcome o) noexcept {
@@ -83,29 +85,57 @@ void encode_item_into(const item& it, std::uint32_t index, std::string& out) {
   }
 }
 
+item_view view_of(const item& it) {
+  return item_view{it.index,       it.k,       it.topic,  it.destination, it.request_id,
+                   it.content_type, it.payload, it.result, it.reason};
+}
+
+item item_view::to_item() const {
+  item it;
+  it.index = index;
+  it.k = k;
+  it.topic = topic;
+  it.destination = destination;
+  it.request_id = request_id;
+  it.content_type = content_type;
+  it.payload = payload;
+  it.result = result;
+  it.reason = reason;
+  return it;
+}
+
 result<item> decode_item(std::string_view bytes, const wire_io::message_limits& limits) {
-  auto m = wire_io::open_message(
-      {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}, limits);
-  if (!m) return m.err();
-  return wire_io::guard("item", [&]() -> result<item> {
-    auto r = m->root<wire::Item>();
-    item it;
+  std::vector<capnp::word> scratch;
+  auto v = decode_item_view(bytes, limits, scratch);
+  if (!v) return v.err();
+  return v->to_item();
+}
+
+result<item_view> decode_item_view(std::string_view bytes, const wire_io::message_limits& limits,
+                                   std::vector<capnp::word>& scratch) {
+  wire_io::message_view m;
+  if (auto r = wire_io::open_message_view(
+          {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}, limits, m, scratch);
+      !r)
+    return r.err();
+  return wire_io::guard("item", [&]() -> result<item_view> {
+    auto r = m.root<wire::Item>();
+    item_view it;
     it.index = r.getIndex();
     const auto k = static_cast<unsigned>(r.getKind());
     if (k > static_cast<unsigned>(kind::outcome))
       return error{errc::protocol, "item: unknown kind " + std::to_string(k)};
     it.k = static_cast<kind>(k);
-    it.topic = r.getTopic();
-    it.destination = r.getDestination();
+    it.topic = text_view(r.getTopic());
+    it.destination = text_view(r.getDestination());
     it.request_id = r.getRequestId();
-    it.content_type = r.getContentType();
-    auto p = r.getPayload();
-    it.payload.assign(reinterpret_cast<const char*>(p.begin()), p.size());
+    it.content_type = text_view(r.getContentType());
+    it.payload = view_of(r.getPayload());
     const auto o = static_cast<unsigned>(r.getOutcome());
     if (o > static_cast<unsigned>(outcome::failed))
       return error{errc::protocol, "item: unknown outcome " + std::to_string(o)};
     it.result = static_cast<outcome>(o);
-    it.reason = r.getReason();
+    it.reason = text_view(r.getReason());
     return it;
   });
 }
@@ -210,7 +240,16 @@ result<header> verify(const envelope_view& e, check_context& ctx) {
 
 result<item> open_item(std::string_view bytes, const header& h,
                        const wire_io::message_limits& limits) {
-  auto it = decode_item(bytes, limits);
+  std::vector<capnp::word> scratch;
+  auto v = open_item_view(bytes, h, limits, scratch);
+  if (!v) return v.err();
+  return v->to_item();
+}
+
+result<item_view> open_item_view(std::string_view bytes, const header& h,
+                                 const wire_io::message_limits& limits,
+                                 std::vector<capnp::word>& scratch) {
+  auto it = decode_item_view(bytes, limits, scratch);
   if (!it) return it.err();
   if (it->index >= h.digests.size())
     return error{errc::signature, "item index " + std::to_string(it->index) + " out of range"};

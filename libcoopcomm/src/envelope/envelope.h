@@ -45,6 +45,27 @@ struct item {
   std::string reason;
 };
 
+/// An item read in place: views into its serialised bytes (or into the
+/// scratch buffer they were copied to when misaligned), valid while those
+/// are, so that receiving copies nothing.
+struct item_view {
+  std::uint32_t index = 0;
+  kind k = kind::publish;
+  std::string_view topic;
+  std::string_view destination;
+  std::uint64_t request_id = 0;
+  std::string_view content_type;
+  std::string_view payload;
+  outcome result = outcome::none;
+  std::string_view reason;
+
+  /// An owning copy.
+  [[nodiscard]] item to_item() const;
+};
+
+/// Views of `it`'s fields (valid while `it` is unchanged).
+item_view view_of(const item& it);
+
 /// The signed header.
 struct header {
   std::string origin;
@@ -83,6 +104,10 @@ std::string encode_item(const item& it);
 void encode_item_into(const item& it, std::uint32_t index, std::string& out);
 /// Parses a serialised item under `limits`.
 result<item> decode_item(std::string_view bytes, const wire_io::message_limits& limits);
+/// Parses a serialised item under `limits` without copying it: the views
+/// point into `bytes`, or into `scratch` when `bytes` is not 8-byte aligned.
+result<item_view> decode_item_view(std::string_view bytes, const wire_io::message_limits& limits,
+                                   std::vector<capnp::word>& scratch);
 
 /// Serialises `h` (its digests already filled).
 std::string encode_header(const header& h);
@@ -124,5 +149,9 @@ result<header> verify(const envelope_view& e, check_context& ctx);
 /// Parses item `bytes` and checks it against the verified header `h`: its
 /// index is in range and its SHA-256 equals the digest signed for it.
 result<item> open_item(std::string_view bytes, const header& h, const wire_io::message_limits& limits);
+/// open_item() without copies: views as decode_item_view().
+result<item_view> open_item_view(std::string_view bytes, const header& h,
+                                 const wire_io::message_limits& limits,
+                                 std::vector<capnp::word>& scratch);
 
 }  // namespace coop::comm::envelope

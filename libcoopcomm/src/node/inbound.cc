@@ -50,8 +50,16 @@ void node_impl::on_envelope(session& from, const envelope::envelope_view& env) {
     access_decision access;
   } last;
   route_cache relayed;
+  // One message for the whole envelope: what the items share is set once,
+  // and the per-item strings keep their capacity from item to item.
+  message m;
+  m.origin = h->origin;
+  m.from = from.peer();
+  m.sequence = h->sequence;
+  m.issued_at = h->issued_at;
+  m.hops = env.hops;
   for (const auto raw : env.items) {
-    auto it = envelope::open_item(raw, *h, limits_);
+    auto it = envelope::open_item_view(raw, *h, limits_, item_scratch_);
     if (!it) {
       ++stats_.refused_signature;
       if (l) ++l->status.refused;
@@ -64,7 +72,7 @@ void node_impl::on_envelope(session& from, const envelope::envelope_view& env) {
       case state::replay_verdict::too_old:
         ++stats_.replays;
         if (l) ++l->status.refused;
-        note_refusal(from.peer(), h->origin, it->topic, "envelope",
+        note_refusal(from.peer(), h->origin, std::string(it->topic), "envelope",
                      "replayed or older than the replay window (sequence " +
                          std::to_string(h->sequence) + ")");
         continue;
@@ -91,17 +99,18 @@ void node_impl::on_envelope(session& from, const envelope::envelope_view& env) {
     if (!d.allowed) {
       ++stats_.refused_access;
       if (l) ++l->status.refused;
-      note_refusal(from.peer(), h->origin, it->topic, to_string(v), d.rule);
+      note_refusal(from.peer(), h->origin, std::string(it->topic), to_string(v), d.rule);
       if (it->k == envelope::kind::request && it->destination == self_) {
-        message m;
-        m.origin = h->origin;
-        m.topic = it->topic;
-        m.request_id = it->request_id;
+        message req;
+        req.origin = h->origin;
+        req.topic = it->topic;
+        req.request_id = it->request_id;
         envelope::item no;
         no.k = envelope::kind::outcome;
         no.result = envelope::outcome::denied;
-        no.reason = "access rules of '" + self_ + "' refuse " + to_string(v) + " on " + it->topic;
-        answer(m, std::move(no));
+        no.reason = "access rules of '" + self_ + "' refuse " + to_string(v) + " on " +
+                    std::string(it->topic);
+        answer(req, std::move(no));
       }
       continue;
     }
@@ -127,23 +136,17 @@ void node_impl::on_envelope(session& from, const envelope::envelope_view& env) {
       ++stats_.dropped_no_route;
     }
     if (!for_me) continue;
-    message m;
-    m.origin = h->origin;
-    m.from = from.peer();
-    m.topic = std::move(it->topic);
-    m.content_type = std::move(it->content_type);
-    m.payload = std::move(it->payload);
-    m.sequence = h->sequence;
-    m.issued_at = h->issued_at;
-    m.hops = env.hops;
+    m.topic.assign(it->topic);
+    m.content_type.assign(it->content_type);
+    m.payload.assign(it->payload);
     m.request_id = it->request_id;
     m.direct = it->k != envelope::kind::publish;
     switch (it->k) {
       case envelope::kind::publish:
       case envelope::kind::direct: deliver(m); break;
-      case envelope::kind::request: handle_request(m, *it); break;
+      case envelope::kind::request: handle_request(m, it->to_item()); break;
       case envelope::kind::response:
-      case envelope::kind::outcome: handle_answer(m, *it); break;
+      case envelope::kind::outcome: handle_answer(m, it->to_item()); break;
     }
   }
 }

@@ -126,11 +126,11 @@ class node_impl {
     overflow_policy policy = overflow_policy::drop_newest;
     std::vector<std::shared_ptr<session>> targets;
   };
-  void route_targets(const envelope::item& it, const std::string& origin,
+  void route_targets(const envelope::item_view& it, const std::string& origin,
                      const std::vector<std::string>& hops, const session* from,
                      std::vector<std::shared_ptr<session>>& out) const;
   void route_item(const std::shared_ptr<const signed_part>& part, std::string_view bytes,
-                  const envelope::item& it,
+                  const envelope::item_view& it,
                   const std::string& origin, const std::vector<std::string>& hops,
                   const session* from, route_cache* cache = nullptr);
   bool enqueue(session& s, queued_item q);
@@ -182,8 +182,9 @@ class node_impl {
   std::optional<state::sequence_lease> lease_;
   std::int64_t started_at_ = 0;
   wire_io::message_limits limits_;
+  std::vector<capnp::word> item_scratch_;  // for received items not word-aligned (I/O thread)
 
-  std::map<std::string, link> links_;                   // neighbours by name
+  std::map<std::string, link, std::less<>> links_;      // neighbours by name
   std::vector<std::shared_ptr<session>> sessions_;      // every live session
   // Shared, so that delivery can hold a handler that unsubscribes itself
   // without copying the std::function per message.

@@ -192,7 +192,7 @@ void node_impl::route_sealed(envelope::sealed_batch batch,
   route_cache cache;
   for (std::size_t i = 0; i < items.size(); ++i) {
     const auto [at, n] = batch.spans[i];
-    route_item(part, std::string_view(part->item_bytes).substr(at, n), items[i], self_, {},
+    route_item(part, std::string_view(part->item_bytes).substr(at, n), envelope::view_of(items[i]), self_, {},
                nullptr, &cache);
   }
 }
@@ -204,10 +204,10 @@ bool node_impl::enqueue(session& s, queued_item q) {
   return false;
 }
 
-void node_impl::route_targets(const envelope::item& it, const std::string& origin,
+void node_impl::route_targets(const envelope::item_view& it, const std::string& origin,
                               const std::vector<std::string>& hops, const session* from,
                               std::vector<std::shared_ptr<session>>& out) const {
-  auto excluded = [&](const std::string& name) {
+  auto excluded = [&](std::string_view name) {
     return name == origin || (from && from->peer() == name) ||
            std::find(hops.begin(), hops.end(), name) != hops.end();
   };
@@ -240,7 +240,7 @@ void node_impl::route_targets(const envelope::item& it, const std::string& origi
 }
 
 void node_impl::route_item(const std::shared_ptr<const signed_part>& part,
-                            std::string_view bytes, const envelope::item& it, const std::string& origin,
+                            std::string_view bytes, const envelope::item_view& it, const std::string& origin,
                             const std::vector<std::string>& hops, const session* from,
                             route_cache* cache) {
   route_cache local;

@@ -106,8 +106,9 @@ void session::read_header() {
 
 void session::read_body(std::size_t n) {
   auto self = shared_from_this();
-  body_.resize(n);
-  asio::async_read(stream_, asio::buffer(body_),
+  body_.resize(n / sizeof(capnp::word));  // n is a multiple of 8 (check_frame_header)
+  body_bytes_ = n;
+  asio::async_read(stream_, asio::buffer(body_.data(), n),
                    [self](const boost::system::error_code& ec, std::size_t) {
                      if (self->phase_ == phase::closed) return;
                      if (ec) {
@@ -120,11 +121,16 @@ void session::read_body(std::size_t n) {
 
 void session::on_frame() {
   auto self = shared_from_this();
-  auto m = wire_io::open_message(body_, owner_.limits_);
-  if (!m) {
-    protocol_error(m.err().message);
+  wire_io::message_view frame;
+  std::vector<capnp::word> unused;  // body_ is aligned: never needed
+  auto opened = wire_io::open_message_view(
+      {reinterpret_cast<const std::uint8_t*>(body_.data()), body_bytes_}, owner_.limits_, frame,
+      unused);
+  if (!opened) {
+    protocol_error(opened.err().message);
     return;
   }
+  wire_io::message_view* m = &frame;
   std::size_t items = 1;
   auto handled = wire_io::guard("frame", [&]() -> result<void> {
     auto f = m->root<wire::Frame>();
@@ -201,7 +207,7 @@ void session::on_frame() {
   }
   if (phase_ == phase::closed) return;
   arm_idle();
-  if (rate_allows_read(items, body_.size() + 4)) {
+  if (rate_allows_read(items, body_bytes_ + 4)) {
     read_header();
     return;
   }

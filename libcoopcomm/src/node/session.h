@@ -6,6 +6,7 @@
 #pragma once
 
 #include <boost/asio/ssl/stream.hpp>
+#include <capnp/common.h>
 
 #include <chrono>
 #include <deque>
@@ -87,7 +88,10 @@ class session : public std::enable_shared_from_this<session> {
   std::size_t peer_max_frame_ = 1 << 20;
 
   std::uint8_t header_[4] = {};
-  std::vector<std::uint8_t> body_;
+  // The frame being read, in words so that Cap'n Proto reads it in place
+  // (and the items inside, word-aligned too); body_bytes_ of it are used.
+  std::vector<capnp::word> body_;
+  std::size_t body_bytes_ = 0;
 
   std::deque<std::string> control_;
   std::deque<queued_item> items_;

@@ -29,7 +29,11 @@ result<std::size_t> check_frame_header(const std::uint8_t* prefix, const message
   return static_cast<std::size_t>(n);
 }
 
-result<message> open_message(std::span<const std::uint8_t> bytes, const message_limits& limits) {
+namespace {
+
+// The checks made before any parsing: size, segment count, and a segment
+// table that adds up to the message.
+result<void> check_message(std::span<const std::uint8_t> bytes, const message_limits& limits) {
   if (bytes.size() < 8 || bytes.size() % 8 != 0)
     return error{errc::protocol, "message of " + std::to_string(bytes.size()) +
                                      " bytes is not a whole number of 8-byte words"};
@@ -55,15 +59,44 @@ result<message> open_message(std::span<const std::uint8_t> bytes, const message_
     return error{errc::protocol, "segment sizes add up to " + std::to_string(words * 8) +
                                      " bytes but the message holds " +
                                      std::to_string(bytes.size() - table_bytes)};
+  return {};
+}
+
+capnp::ReaderOptions options_for(std::size_t bytes, const message_limits& limits) {
+  capnp::ReaderOptions options;
+  options.traversalLimitInWords = 2 * (bytes / 8) + 16;
+  options.nestingLimit = limits.max_nesting;
+  return options;
+}
+
+}  // namespace
+
+result<message> open_message(std::span<const std::uint8_t> bytes, const message_limits& limits) {
+  if (auto c = check_message(bytes, limits); !c) return c.err();
   message m;
   m.words_ = std::make_unique<kj::Array<capnp::word>>(kj::heapArray<capnp::word>(bytes.size() / 8));
   std::memcpy(m.words_->begin(), bytes.data(), bytes.size());
-  capnp::ReaderOptions options;
-  options.traversalLimitInWords = 2 * (bytes.size() / 8) + 16;
-  options.nestingLimit = limits.max_nesting;
+  const auto options = options_for(bytes.size(), limits);
   return guard("message", [&]() -> result<message> {
     m.reader_ = std::make_unique<capnp::FlatArrayMessageReader>(m.words_->asPtr(), options);
     return std::move(m);
+  });
+}
+
+result<void> open_message_view(std::span<const std::uint8_t> bytes, const message_limits& limits,
+                               message_view& out, std::vector<capnp::word>& scratch) {
+  if (auto c = check_message(bytes, limits); !c) return c.err();
+  const capnp::word* words = reinterpret_cast<const capnp::word*>(bytes.data());
+  if (reinterpret_cast<std::uintptr_t>(bytes.data()) % alignof(capnp::word) != 0) {
+    scratch.resize(bytes.size() / 8);
+    std::memcpy(scratch.data(), bytes.data(), bytes.size());
+    words = scratch.data();
+  }
+  const auto options = options_for(bytes.size(), limits);
+  return guard("message", [&]() -> result<void> {
+    out.reader_.reset();
+    out.reader_.emplace(kj::ArrayPtr<const capnp::word>(words, bytes.size() / 8), options);
+    return {};
   });
 }
 

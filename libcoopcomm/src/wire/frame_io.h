@@ -12,9 +12,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "coop/comm/result.h"
 
@@ -47,6 +49,26 @@ class message {
   std::unique_ptr<kj::Array<capnp::word>> words_;
   std::unique_ptr<capnp::FlatArrayMessageReader> reader_;
 };
+
+/// A parsed message read where its bytes are (no copy). The bytes must stay
+/// valid and unchanged while the reader or anything read from it is used.
+class message_view {
+ public:
+  /// The root, read as `Root` (reads may throw: see message::root).
+  template <class Root>
+  typename Root::Reader root() {
+    return reader_->getRoot<Root>();
+  }
+
+  std::optional<capnp::FlatArrayMessageReader> reader_;
+};
+
+/// The checks of open_message, then opens `bytes` in place into `out`.
+/// `bytes` must be 8-byte aligned; when they are not, they are copied into
+/// `scratch` (which must then outlive the use as well). Errors: as
+/// open_message.
+result<void> open_message_view(std::span<const std::uint8_t> bytes, const message_limits& limits,
+                               message_view& out, std::vector<capnp::word>& scratch);
 
 /// Checks the segment table of `bytes` (a message without the length prefix)
 /// against `limits` and opens it for reading. The traversal limit is twice
