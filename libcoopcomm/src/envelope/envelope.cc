@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <tuple>
 
 #include "coop/comm/identity.h"
 #include "frame.capnp.h"
@@ -23,6 +24,14 @@ std::string_view view_of(capnp::Data::Reader d) {
 }
 
 std::string_view text_view(capnp::Text::Reader t) { return {t.begin(), t.size()}; }
+
+// Copies `s` into a text field made by `init(size)` (a view need not end in
+// NUL, which Text::Reader's constructor would require).
+template <class Init>
+void set_text(Init&& init, std::string_view s) {
+  auto t = init(static_cast<unsigned>(s.size()));
+  if (!s.empty()) std::memcpy(t.begin(), s.data(), s.size());
+}
 
 }  // namespace
 
@@ -59,23 +68,25 @@ struct item_scratch {
 
 std::string encode_item(const item& it) {
   std::string out;
-  encode_item_into(it, it.index, out);
+  encode_item_into(view_of(it), it.index, out);
   return out;
 }
 
-void encode_item_into(const item& it, std::uint32_t index, std::string& out) {
+void encode_item_into(const item_view& it, std::uint32_t index, std::string& out) {
   thread_local item_scratch scratch;
   capnp::MallocMessageBuilder mb(kj::ArrayPtr<capnp::word>(scratch.words.data(), scratch.words.size()));
   auto b = mb.initRoot<wire::Item>();
   b.setIndex(index);
   b.setKind(static_cast<wire::Kind>(it.k));
-  b.setTopic(it.topic);
-  if (!it.destination.empty()) b.setDestination(it.destination);
+  set_text([&](unsigned n) { return b.initTopic(n); }, it.topic);
+  if (!it.destination.empty())
+    set_text([&](unsigned n) { return b.initDestination(n); }, it.destination);
   b.setRequestId(it.request_id);
-  if (!it.content_type.empty()) b.setContentType(it.content_type);
+  if (!it.content_type.empty())
+    set_text([&](unsigned n) { return b.initContentType(n); }, it.content_type);
   b.setPayload(data_of(it.payload));
   b.setOutcome(static_cast<wire::Outcome>(it.result));
-  if (!it.reason.empty()) b.setReason(it.reason);
+  if (!it.reason.empty()) set_text([&](unsigned n) { return b.initReason(n); }, it.reason);
   wire_io::append_message(mb, out);
   auto first = mb.getSegmentsForOutput()[0];
   if (first.begin() == scratch.words.data()) {
@@ -192,15 +203,20 @@ sealed_batch seal_batch(const crypto::signing_key& key, header h, std::span<cons
   h.digests.reserve(items.size());
   for (std::size_t i = 0; i < items.size(); ++i) {
     const std::size_t at = b.item_bytes.size();
-    encode_item_into(items[i], static_cast<std::uint32_t>(i), b.item_bytes);
+    encode_item_into(view_of(items[i]), static_cast<std::uint32_t>(i), b.item_bytes);
     const std::string_view one(b.item_bytes.data() + at, b.item_bytes.size() - at);
     b.spans.emplace_back(static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(one.size()));
     h.digests.push_back(crypto::sha256(one));
   }
-  h.origin_key = key.public_key();
-  b.header_bytes = encode_header(h);
-  b.signature = key.sign(crypto::signed_bytes(b.header_bytes));
+  std::tie(b.header_bytes, b.signature) = sign_header(key, std::move(h));
   return b;
+}
+
+std::pair<std::string, std::string> sign_header(const crypto::signing_key& key, header h) {
+  h.origin_key = key.public_key();
+  std::string bytes = encode_header(h);
+  std::string signature = key.sign(crypto::signed_bytes(bytes));
+  return {std::move(bytes), std::move(signature)};
 }
 
 wire_envelope seal(const crypto::signing_key& key, header h, const std::vector<item>& items) {

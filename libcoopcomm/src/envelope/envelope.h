@@ -101,7 +101,7 @@ envelope_view view_of(const wire_envelope& e);
 /// Serialises an item.
 std::string encode_item(const item& it);
 /// Appends the serialised item to `out`, with `index` in place of `it.index`.
-void encode_item_into(const item& it, std::uint32_t index, std::string& out);
+void encode_item_into(const item_view& it, std::uint32_t index, std::string& out);
 /// Parses a serialised item under `limits`.
 result<item> decode_item(std::string_view bytes, const wire_io::message_limits& limits);
 /// Parses a serialised item under `limits` without copying it: the views
@@ -123,6 +123,11 @@ struct sealed_batch {
   std::string item_bytes;  ///< The serialised items, concatenated.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> spans;  ///< (offset, size) of each item.
 };
+
+/// Serialises `h` (origin, sequence, times, hop limit and the digests of the
+/// items it covers) with `key`'s public key, and signs it: the signed part
+/// of an envelope. Returns (header bytes, signature).
+std::pair<std::string, std::string> sign_header(const crypto::signing_key& key, header h);
 
 /// Builds and signs a batch over `items` (item i gets index i): the digests
 /// are computed here.

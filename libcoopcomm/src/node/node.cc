@@ -133,7 +133,7 @@ void node_impl::run_thread() {
 bool node_impl::idle() const {
   {
     std::lock_guard lock(inbox_mutex_);
-    if (!inbox_.empty() || !staged_.empty() || flush_posted_) return false;
+    if (inbox_items_ != 0 || !staged_.empty() || flush_posted_) return false;
   }
   for (const auto& s : sessions_)
     if (s->state() == session::phase::up && (s->queue_bytes() > 0 || s->writing())) return false;
@@ -207,25 +207,25 @@ std::uint16_t node::listen_port() const noexcept { return impl_->port_; }
 result<void> node::publish(std::string_view topic, std::string_view content_type,
                            std::string_view payload, const send_options& opts) {
   if (auto v = validate_topic(topic); !v) return v;
-  envelope::item it;
+  envelope::item_view it;
   it.k = envelope::kind::publish;
-  it.topic = std::string(topic);
-  it.content_type = std::string(content_type);
-  it.payload = std::string(payload);
-  return impl_->post_outgoing(std::move(it), opts);
+  it.topic = topic;
+  it.content_type = content_type;
+  it.payload = payload;
+  return impl_->post_outgoing(it, opts);
 }
 
 result<void> node::send(std::string_view to, std::string_view topic, std::string_view content_type,
                         std::string_view payload, const send_options& opts) {
   if (auto v = validate_topic(topic); !v) return v;
   if (to == impl_->self_) return error{errc::invalid_argument, "cannot send to this site itself"};
-  envelope::item it;
+  envelope::item_view it;
   it.k = envelope::kind::direct;
-  it.destination = std::string(to);
-  it.topic = std::string(topic);
-  it.content_type = std::string(content_type);
-  it.payload = std::string(payload);
-  return impl_->post_outgoing(std::move(it), opts);
+  it.destination = to;
+  it.topic = topic;
+  it.content_type = content_type;
+  it.payload = payload;
+  return impl_->post_outgoing(it, opts);
 }
 
 result<std::uint64_t> node::request(std::string_view to, std::string_view topic,

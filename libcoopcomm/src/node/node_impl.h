@@ -9,6 +9,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -98,6 +99,20 @@ class node_impl {
   explicit node_impl(site_config cfg);
   ~node_impl();
 
+  // A batch of items from application threads, serialised and hashed by
+  // the publishing thread, waiting to be signed on the I/O thread.
+  struct outgoing_batch {
+    std::string bytes;  // the serialised items, one after the other
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> spans;  // (offset, size) per item
+    std::vector<std::array<std::uint8_t, 32>> digests;            // per item
+    // Per item, what routing needs: kind, and topic and destination as
+    // (offset, size) in `names` (consecutive items with one topic share it).
+    struct route { envelope::kind k; std::uint32_t topic_at, topic_size, dest_at, dest_size; };
+    std::vector<route> routes;
+    std::string names;
+    std::size_t weight = 0;  // inbox bytes it holds
+  };
+
   result<void> init();   // keys, TLS, state, listener; called before the thread starts
   void run_thread();
   void shutdown(std::chrono::milliseconds grace);
@@ -108,12 +123,16 @@ class node_impl {
   auto run_sync(F&& f) -> decltype(f());
 
   // --- application side (any thread) ---
-  result<void> post_outgoing(envelope::item it, const send_options& opts);
+  result<void> post_outgoing(const envelope::item_view& it, const send_options& opts);
 
   // --- I/O thread ---
   void flush_outgoing();
   void schedule_flush();       // runs flush_outgoing now, or after the linger
   bool has_recipient(const envelope::item& it) const;
+  void refresh_recipients();   // recipients_ from the peers' subscriptions now
+  // Signs each batch taken from the inbox and routes its items.
+  void send_batches(std::vector<outgoing_batch>& batches);
+  envelope::header header_for(std::uint64_t sequence) const;  // a new envelope's header
   void update_pressure();      // recomputes pressure_ from the peers' queues
   void stage(envelope::item it);  // queue an item made on the I/O thread
   void route_sealed(envelope::sealed_batch batch, std::span<const envelope::item> items);
@@ -204,11 +223,19 @@ class node_impl {
   node_stats stats_;
   std::deque<refusal> refusals_;
 
-  // Inbox: items from application threads, sealed on the I/O thread.
+  // Inbox: items from application threads, serialised and hashed by the
+  // publishing thread into batches of at most batch_items (the last one
+  // still filling), signed and routed on the I/O thread.
   mutable std::mutex inbox_mutex_;
   std::condition_variable inbox_room_;
-  std::deque<envelope::item> inbox_;
+  std::deque<outgoing_batch> inbox_;
+  std::size_t inbox_items_ = 0;
   std::size_t inbox_bytes_ = 0;
+  std::uint64_t inbox_published_ = 0;  // taken by the application, not yet in stats_
+  // Topic prefixes some connected peer subscribed to: a publication none
+  // covers is counted and dropped at once, without being signed. Written on
+  // the I/O thread (refresh_recipients), read by publishers.
+  std::vector<std::string> recipients_;
   bool flush_posted_ = false;
   std::vector<envelope::item> staged_;
   std::atomic<bool> stopping_{false};

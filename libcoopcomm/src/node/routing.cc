@@ -23,16 +23,22 @@ constexpr auto flush_linger = std::chrono::microseconds(200);
 // Items sealed per turn of the I/O thread before it writes what it has.
 constexpr std::size_t items_per_turn = 2048;
 
-std::size_t weight(const envelope::item& it) {
+std::size_t weight(const envelope::item_view& it) {
   return it.payload.size() + it.topic.size() + it.content_type.size() + 64;
 }
 
 }  // namespace
 
-result<void> node_impl::post_outgoing(envelope::item it, const send_options& opts) {
+result<void> node_impl::post_outgoing(const envelope::item_view& it, const send_options& opts) {
   const std::size_t size = weight(it);
   std::unique_lock lock(inbox_mutex_);
   if (stopping_) return error{errc::closed, "node of '" + self_ + "' is stopping"};
+  if (it.k == envelope::kind::publish &&
+      std::none_of(recipients_.begin(), recipients_.end(),
+                   [&](const std::string& p) { return topic_covers(p, it.topic); })) {
+    ++inbox_published_;  // nobody subscribed: nothing to sign or send
+    return {};
+  }
   auto full = [&] { return inbox_bytes_ + size > cfg_.limits.inbox_bytes; };
   if (full() || (opts.block_for.count() > 0 && pressure_)) {
     // A caller that may wait also waits for the peers' queues to drain.
@@ -45,8 +51,40 @@ result<void> node_impl::post_outgoing(envelope::item it, const send_options& opt
       return error{errc::overloaded, "inbox of '" + self_ + "' is full (limit inbox-bytes " +
                                          std::to_string(cfg_.limits.inbox_bytes) + ")"};
   }
+  // Into the batch being filled, or a new one when it holds batch_items or
+  // would pass half a frame (the envelope must fit one).
+  const std::size_t max_bytes = cfg_.limits.max_frame_bytes / 2;
+  if (inbox_.empty() || inbox_.back().spans.size() >= cfg_.limits.batch_items ||
+      (!inbox_.back().spans.empty() && inbox_.back().bytes.size() + size + 64 > max_bytes)) {
+    auto& b = inbox_.emplace_back();
+    const std::size_t n = std::min<std::size_t>(cfg_.limits.batch_items, 4096);
+    b.bytes.reserve(std::min(max_bytes, n * (size + 64)));
+    b.spans.reserve(n);
+    b.digests.reserve(n);
+    b.routes.reserve(n);
+  }
+  outgoing_batch& b = inbox_.back();
+  const std::size_t at = b.bytes.size();
+  envelope::encode_item_into(it, static_cast<std::uint32_t>(b.spans.size()), b.bytes);
+  const std::string_view one(b.bytes.data() + at, b.bytes.size() - at);
+  b.spans.emplace_back(static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(one.size()));
+  b.digests.push_back(crypto::sha256(one));
+  outgoing_batch::route r{it.k, 0, static_cast<std::uint32_t>(it.topic.size()), 0,
+                          static_cast<std::uint32_t>(it.destination.size())};
+  if (!b.routes.empty() && b.routes.back().topic_size == r.topic_size &&
+      std::string_view(b.names).substr(b.routes.back().topic_at, r.topic_size) == it.topic) {
+    r.topic_at = b.routes.back().topic_at;
+  } else {
+    r.topic_at = static_cast<std::uint32_t>(b.names.size());
+    b.names.append(it.topic);
+  }
+  r.dest_at = static_cast<std::uint32_t>(b.names.size());
+  b.names.append(it.destination);
+  b.routes.push_back(r);
+  b.weight += size;
   inbox_bytes_ += size;
-  inbox_.push_back(std::move(it));
+  ++inbox_items_;
+  ++inbox_published_;
   if (!flush_posted_) {
     flush_posted_ = true;
     asio::post(io_, [this] { schedule_flush(); });
@@ -68,7 +106,7 @@ void node_impl::schedule_flush() {
   std::size_t waiting = 0;
   {
     std::lock_guard lock(inbox_mutex_);
-    waiting = inbox_.size() + staged_.size();
+    waiting = inbox_items_ + staged_.size();
   }
   if (std::chrono::steady_clock::now() >= due || waiting >= cfg_.limits.batch_items) {
     flush_outgoing();
@@ -89,6 +127,19 @@ bool node_impl::has_recipient(const envelope::item& it) const {
       if (topic_covers(p, it.topic)) return true;
   }
   return false;
+}
+
+void node_impl::refresh_recipients() {
+  std::vector<std::string> prefixes;
+  for (const auto& [name, l] : links_) {
+    if (!l.current || l.current->state() != session::phase::up) continue;
+    prefixes.insert(prefixes.end(), l.current->subscriptions.begin(),
+                    l.current->subscriptions.end());
+  }
+  std::sort(prefixes.begin(), prefixes.end());
+  prefixes.erase(std::unique(prefixes.begin(), prefixes.end()), prefixes.end());
+  std::lock_guard lock(inbox_mutex_);
+  recipients_ = std::move(prefixes);
 }
 
 void node_impl::update_pressure() {
@@ -121,27 +172,32 @@ void node_impl::update_pressure() {
 void node_impl::flush_outgoing() {
   last_flush_ = std::chrono::steady_clock::now();
   std::vector<envelope::item> items;
+  std::vector<outgoing_batch> batches;
   bool more = false;
   {
     std::lock_guard lock(inbox_mutex_);
-    items.reserve(staged_.size() + std::min(inbox_.size(), items_per_turn));
-    for (auto& s : staged_) items.push_back(std::move(s));
-    staged_.clear();
+    items.swap(staged_);
     // Under pressure the inbox waits (it is bounded, and publishers that
     // may block are blocked); what the node itself staged goes out.
-    std::size_t take = pressure_ ? 0 : std::min(inbox_.size(), items_per_turn);
-    for (std::size_t i = 0; i < take; ++i) {
-      inbox_bytes_ -= weight(inbox_[i]);
-      items.push_back(std::move(inbox_[i]));
+    std::size_t taken = 0;
+    while (!pressure_ && !inbox_.empty() && (taken == 0 || taken < items_per_turn)) {
+      outgoing_batch& b = inbox_.front();
+      taken += b.spans.size();
+      inbox_items_ -= b.spans.size();
+      inbox_bytes_ -= b.weight;
+      batches.push_back(std::move(b));
+      inbox_.pop_front();
     }
-    inbox_.erase(inbox_.begin(), inbox_.begin() + static_cast<std::ptrdiff_t>(take));
-    stats_.published += take;
+    stats_.published += inbox_published_;
+    inbox_published_ = 0;
     more = !inbox_.empty() && !pressure_;
     flush_posted_ = more;
   }
   inbox_room_.notify_all();
-  // Publications nobody subscribed to are not signed at all.
-  // (Consecutive items mostly share a topic: the answer is remembered.)
+  send_batches(batches);
+  // Items the node made itself (answers, outcomes, re-sent requests), and
+  // publications nobody subscribed to are not signed at all. (Consecutive
+  // items mostly share a topic: the answer is remembered.)
   std::string last_topic;  // a copy: remove_if moves the items it keeps
   bool last_answer = false;
   items.erase(std::remove_if(items.begin(), items.end(),
@@ -170,19 +226,52 @@ void node_impl::flush_outgoing() {
       stats_.dropped_no_route += batch.size();
       continue;
     }
-    envelope::header h;
-    h.origin = self_;
-    h.sequence = *seq;
-    h.issued_at = now_ns();
-    h.expires_at = h.issued_at + std::chrono::nanoseconds(cfg_.limits.envelope_ttl).count();
-    h.hop_limit = static_cast<std::uint8_t>(cfg_.limits.hop_limit);
-    auto sealed = envelope::seal_batch(key_, std::move(h), batch);
+    auto sealed = envelope::seal_batch(key_, header_for(*seq), batch);
     ++stats_.envelopes_signed;
     route_sealed(std::move(sealed), batch);
   }
   update_pressure();
   // The rest waits for the next turn, so that writes and reads interleave.
   if (more) asio::post(io_, [this] { flush_outgoing(); });
+}
+
+envelope::header node_impl::header_for(std::uint64_t sequence) const {
+  envelope::header h;
+  h.origin = self_;
+  h.sequence = sequence;
+  h.issued_at = now_ns();
+  h.expires_at = h.issued_at + std::chrono::nanoseconds(cfg_.limits.envelope_ttl).count();
+  h.hop_limit = static_cast<std::uint8_t>(cfg_.limits.hop_limit);
+  return h;
+}
+
+void node_impl::send_batches(std::vector<outgoing_batch>& batches) {
+  for (auto& b : batches) {
+    auto seq = lease_->next();
+    if (!seq) {
+      note_refusal(self_, self_, "", "envelope", "cannot reserve sequence numbers: " + seq.err().message);
+      stats_.dropped_no_route += b.spans.size();
+      continue;
+    }
+    envelope::header h = header_for(*seq);
+    h.digests = std::move(b.digests);
+    auto [header_bytes, signature] = envelope::sign_header(key_, std::move(h));
+    ++stats_.envelopes_signed;
+    auto part = std::make_shared<const signed_part>(
+        signed_part{std::move(header_bytes), std::move(signature), {}, std::move(b.bytes)});
+    route_cache cache;
+    const std::string_view names(b.names);
+    for (std::size_t i = 0; i < b.spans.size(); ++i) {
+      const auto [at, n] = b.spans[i];
+      const auto& r = b.routes[i];
+      envelope::item_view v;
+      v.k = r.k;
+      v.topic = names.substr(r.topic_at, r.topic_size);
+      v.destination = names.substr(r.dest_at, r.dest_size);
+      route_item(part, std::string_view(part->item_bytes).substr(at, n), v, self_, {}, nullptr,
+                 &cache);
+    }
+  }
 }
 
 void node_impl::route_sealed(envelope::sealed_batch batch,
@@ -291,6 +380,7 @@ std::vector<std::pair<std::string, std::uint8_t>> node_impl::advertised_for(
 }
 
 void node_impl::peer_subscriptions_changed() {
+  refresh_recipients();
   for (auto& s : sessions_) {
     if (s->state() != session::phase::up) continue;
     if (link* l = s->peer_link(); l && l->current == s) l->status.subscriptions = s->subscriptions;
