@@ -39,7 +39,8 @@ TEST_CASE("a full configuration parses into its parts") {
                            "overflow /coop/bulk drop-oldest\n"
                            "rate site-b msgs=1000/s bytes=10MiB/s\n"
                            "limit frame-bytes 256KiB\n"
-                           "limit idle-timeout 90s\n";
+                           "limit idle-timeout 90s\n"
+                           "limit batch-linger 350us\n";
   auto c = parse_config(text, "a.conf", "/srv/coop");
   REQUIRE_MESSAGE(c.ok(), (c.ok() ? "" : c.err().message));
   CHECK(c->site == "site-a");
@@ -69,6 +70,9 @@ TEST_CASE("a full configuration parses into its parts") {
   CHECK(c->rates[0].bytes_per_s == 10.0 * 1024 * 1024);
   CHECK(c->limits.max_frame_bytes == 256 * 1024);
   CHECK(c->limits.idle_timeout == std::chrono::seconds(90));
+  CHECK(c->limits.batch_linger == std::chrono::microseconds(350));
+  CHECK(parse_config(base() + "limit batch-linger 2ms\n", "a.conf", "/srv")->limits.batch_linger ==
+        std::chrono::microseconds(2000));
   CHECK(overflow_for(*c, "/coop/bulk/x") == overflow_policy::drop_oldest);
   CHECK(overflow_for(*c, "/coop/bulky") == overflow_policy::drop_newest);
   REQUIRE(approval_for(*c, "/coop/query/host"));
@@ -94,6 +98,8 @@ TEST_CASE("configuration errors give file and line and say what is wrong") {
   CHECK(error_of(base() + "limit frame-bytes 12\n").find("a.conf:5: limit frame-bytes: bad value '12'") == 0);
   CHECK(error_of(base() + "limit idle-timeout soon\n").find("a.conf:5: limit idle-timeout: bad duration") == 0);
   CHECK(error_of(base() + "limit speed 9\n").find("a.conf:5: unknown limit 'speed'") == 0);
+  CHECK(error_of(base() + "limit batch-linger 2s\n").find("a.conf:5: limit batch-linger: bad duration '2s' (e.g. 250us, 1ms; at most 1s)") == 0);
+  CHECK(error_of(base() + "limit batch-linger 5KiBus\n").find("a.conf:5: limit batch-linger: bad duration") == 0);
   CHECK(error_of(base() + "site site-b\n").find("a.conf:5: 'site' given twice (first at a.conf:1)") == 0);
   CHECK(error_of(base() + "relay maybe\n").find("a.conf:5: relay expects on or off") == 0);
   CHECK(error_of(base() + "approve /coop/q timeout=10ms\n").find("a.conf:5: bad timeout") == 0);

@@ -312,6 +312,28 @@ result<void> parser::limit(const words& w) {
   if (name == "pending-approvals") return size(l.max_pending_approvals, 1, 1000000);
   if (name == "hop-limit") return size(l.hop_limit, 1, 64);
   if (name == "batch-items") return size(l.batch_items, 1, 65536);
+  if (name == "batch-linger") {
+    // Microseconds matter here: "250us", or any duration ("1ms"); 0 to 1 s.
+    std::chrono::microseconds us{};
+    if (value.ends_with("us")) {
+      const auto digits = value.substr(0, value.size() - 2);
+      const bool numeric = !digits.empty() && digits.size() <= 7 &&
+                           digits.find_first_not_of("0123456789") == std::string_view::npos;
+      const auto n = numeric ? cv::parse_size(digits) : std::nullopt;
+      if (!n || *n > 1000000)
+        return fail("limit batch-linger: bad duration '" + std::string(value) +
+                    "' (e.g. 250us, 1ms; at most 1s)");
+      us = std::chrono::microseconds(static_cast<std::int64_t>(*n));
+    } else {
+      auto d = cv::parse_duration(value);
+      if (!d || d->count() > 1000)
+        return fail("limit batch-linger: bad duration '" + std::string(value) +
+                    "' (e.g. 250us, 1ms; at most 1s)");
+      us = *d;
+    }
+    l.batch_linger = us;
+    return {};
+  }
   if (name == "handshake-timeout") return duration(l.handshake_timeout);
   if (name == "idle-timeout") return duration(l.idle_timeout);
   if (name == "keepalive") return duration(l.keepalive);

@@ -15,11 +15,6 @@ namespace coop::comm {
 
 namespace {
 
-// Signing is the costly part of sending (one Ed25519 signature per envelope,
-// one verification at each receiver): after a flush, the next waits this
-// long so that messages arriving meanwhile share an envelope. An idle node
-// flushes at once.
-constexpr auto flush_linger = std::chrono::microseconds(200);
 // Items sealed per turn of the I/O thread before it writes what it has.
 constexpr std::size_t items_per_turn = 2048;
 
@@ -102,7 +97,11 @@ void node_impl::stage(envelope::item it) {
 }
 
 void node_impl::schedule_flush() {
-  const auto due = last_flush_ + flush_linger;
+  // Signing is the costly part of sending (one Ed25519 signature per
+  // envelope, one verification at each receiver): after a flush, the next
+  // waits the linger so that messages arriving meanwhile share an envelope.
+  // An idle node flushes at once.
+  const auto due = last_flush_ + cfg_.limits.batch_linger;
   std::size_t waiting = 0;
   {
     std::lock_guard lock(inbox_mutex_);

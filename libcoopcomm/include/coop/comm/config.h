@@ -107,6 +107,10 @@ struct limits {
   std::size_t max_pending_approvals = 1024;   ///< pending-approvals: queue length.
   std::uint32_t hop_limit = 8;                ///< hop-limit: sites an envelope may cross.
   std::size_t batch_items = 1024;             ///< batch-items: messages signed together at most.
+  /// batch-linger: after a flush, how long the next one waits so that
+  /// messages published meanwhile share an envelope (one signature, one
+  /// verification at each receiver); an idle node flushes at once.
+  std::chrono::microseconds batch_linger{200};
 };
 
 /// A whole site configuration.
