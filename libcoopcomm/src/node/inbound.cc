@@ -25,9 +25,29 @@ verb verb_of(envelope::kind k) {
 
 }  // namespace
 
-void node_impl::on_envelope(session& from, const envelope::envelope_view& env) {
-  envelope::check_context ctx{&cfg_, &verifier_, now_ns(), limits_};
-  auto h = envelope::verify(env, ctx);
+void node_impl::check_envelope(std::shared_ptr<session> from, checked_envelope c) {
+  asio::post(verify_io_, [this, from = std::move(from), c = std::move(c)]() mutable {
+    envelope::check_context ctx{&cfg_, &verifier_, now_ns(), limits_};
+    c.header = envelope::verify(c.env, ctx);
+    // Our own envelopes coming back through a cycle are dropped whole.
+    if (c.header && c.header->origin != self_) {
+      c.items.reserve(c.env.items.size());
+      for (const auto raw : c.env.items) {
+        std::vector<capnp::word> copy;
+        c.items.push_back(envelope::open_item_view(raw, *c.header, limits_, copy));
+        if (!copy.empty()) c.copies.push_back(std::move(copy));  // the views point into it
+      }
+    }
+    asio::post(io_, [this, from = std::move(from), c = std::move(c)]() mutable {
+      on_envelope(*from, c);
+      from->envelope_done(std::move(c.frame));
+    });
+  });
+}
+
+void node_impl::on_envelope(session& from, checked_envelope& c) {
+  const envelope::envelope_view& env = c.env;
+  const auto& h = c.header;
   link* l = from.peer_link();
   if (!h) {
     stats_.refused_signature += std::max<std::size_t>(env.items.size(), 1);
@@ -58,8 +78,9 @@ void node_impl::on_envelope(session& from, const envelope::envelope_view& env) {
   m.sequence = h->sequence;
   m.issued_at = h->issued_at;
   m.hops = env.hops;
-  for (const auto raw : env.items) {
-    auto it = envelope::open_item_view(raw, *h, limits_, item_scratch_);
+  for (std::size_t i = 0; i < c.items.size(); ++i) {
+    const std::string_view raw = env.items[i];
+    const auto& it = c.items[i];
     if (!it) {
       ++stats_.refused_signature;
       if (l) ++l->status.refused;

@@ -116,6 +116,8 @@ void node_impl::housekeeping() {
 }
 
 void node_impl::run_thread() {
+  verify_work_.emplace(verify_io_.get_executor());
+  verify_thread_ = std::thread([this] { verify_io_.run(); });
   work_.emplace(io_.get_executor());
   housekeeping_ = std::make_unique<asio::steady_timer>(io_);
   thread_ = std::thread([this] {
@@ -170,6 +172,10 @@ void node_impl::shutdown(std::chrono::milliseconds grace) {
     closed.set_value();
   });
   closed.get_future().get();
+  // Envelopes still being checked are dropped with the connections.
+  verify_work_.reset();
+  verify_io_.stop();
+  if (verify_thread_.joinable()) verify_thread_.join();
   work_.reset();
   io_.stop();
   if (thread_.joinable()) thread_.join();

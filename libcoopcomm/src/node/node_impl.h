@@ -153,7 +153,20 @@ class node_impl {
                   const std::string& origin, const std::vector<std::string>& hops,
                   const session* from, route_cache* cache = nullptr);
   bool enqueue(session& s, queued_item q);
-  void on_envelope(session& from, const envelope::envelope_view& env);
+  /// An envelope a session received, checked on the verifying thread: views
+  /// into `frame`, which it keeps alive.
+  struct checked_envelope {
+    std::shared_ptr<std::vector<capnp::word>> frame;
+    envelope::envelope_view env;
+    result<envelope::header> header = error{errc::signature, "not checked"};
+    std::vector<result<envelope::item_view>> items;  // when the header verified
+    std::vector<std::vector<capnp::word>> copies;    // of items that were not word-aligned
+  };
+  /// Verifies `c`'s signature and each item's digest on the verifying
+  /// thread, then hands it back to the I/O thread (on_envelope, then
+  /// from->envelope_done), in the order of the calls. I/O thread.
+  void check_envelope(std::shared_ptr<session> from, checked_envelope c);
+  void on_envelope(session& from, checked_envelope& c);
   void deliver(const message& m);
   void handle_request(const message& m, const envelope::item& it);
   void run_handler(const message& m);
@@ -188,6 +201,12 @@ class node_impl {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::thread thread_;
   std::thread::id io_thread_id_;
+  // The verifying thread: signatures and item digests of received
+  // envelopes, so that the I/O thread reads and delivers meanwhile. It
+  // touches only verifier_ and what is immutable after init().
+  asio::io_context verify_io_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> verify_work_;
+  std::thread verify_thread_;
   std::unique_ptr<asio::ssl::context> tls_;
   std::map<std::string, X509_STORE*> ca_stores_;  // per CA file, for the per-peer check
   std::unique_ptr<tcp::acceptor> acceptor_;
@@ -196,12 +215,11 @@ class node_impl {
   std::unique_ptr<asio::steady_timer> housekeeping_;
 
   crypto::signing_key key_;
-  crypto::verifier verifier_;
+  crypto::verifier verifier_;  // verifying thread only
   std::optional<state::replay_window> replay_;
   std::optional<state::sequence_lease> lease_;
   std::int64_t started_at_ = 0;
   wire_io::message_limits limits_;
-  std::vector<capnp::word> item_scratch_;  // for received items not word-aligned (I/O thread)
 
   std::map<std::string, link, std::less<>> links_;      // neighbours by name
   std::vector<std::shared_ptr<session>> sessions_;      // every live session

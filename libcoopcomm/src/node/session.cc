@@ -106,9 +106,17 @@ void session::read_header() {
 
 void session::read_body(std::size_t n) {
   auto self = shared_from_this();
-  body_.resize(n / sizeof(capnp::word));  // n is a multiple of 8 (check_frame_header)
+  if (!body_) {
+    if (spare_frames_.empty()) {
+      body_ = std::make_shared<std::vector<capnp::word>>();
+    } else {
+      body_ = std::move(spare_frames_.back());
+      spare_frames_.pop_back();
+    }
+  }
+  body_->resize(n / sizeof(capnp::word));  // n is a multiple of 8 (check_frame_header)
   body_bytes_ = n;
-  asio::async_read(stream_, asio::buffer(body_.data(), n),
+  asio::async_read(stream_, asio::buffer(body_->data(), n),
                    [self](const boost::system::error_code& ec, std::size_t) {
                      if (self->phase_ == phase::closed) return;
                      if (ec) {
@@ -124,7 +132,7 @@ void session::on_frame() {
   wire_io::message_view frame;
   std::vector<capnp::word> unused;  // body_ is aligned: never needed
   auto opened = wire_io::open_message_view(
-      {reinterpret_cast<const std::uint8_t*>(body_.data()), body_bytes_}, owner_.limits_, frame,
+      {reinterpret_cast<const std::uint8_t*>(body_->data()), body_bytes_}, owner_.limits_, frame,
       unused);
   if (!opened) {
     protocol_error(opened.err().message);
@@ -174,8 +182,9 @@ void session::on_frame() {
       }
       case wire::Frame::ENVELOPE: {
         auto e = f.getEnvelope();
-        // Views into body_, which stays put until the next read.
-        envelope::envelope_view env;
+        // Views into body_, which goes with them to the verifying thread.
+        node_impl::checked_envelope c;
+        envelope::envelope_view& env = c.env;
         auto hb = e.getHeader();
         env.header_bytes = {reinterpret_cast<const char*>(hb.begin()), hb.size()};
         auto sg = e.getSignature();
@@ -185,7 +194,9 @@ void session::on_frame() {
         env.items.reserve(list.size());
         for (auto it : list) env.items.emplace_back(reinterpret_cast<const char*>(it.begin()), it.size());
         items = env.items.size();
-        owner_.on_envelope(*this, env);
+        c.frame = std::move(body_);
+        ++checking_;
+        owner_.check_envelope(self, std::move(c));
         return {};
       }
       case wire::Frame::PING: {
@@ -208,7 +219,7 @@ void session::on_frame() {
   if (phase_ == phase::closed) return;
   arm_idle();
   if (rate_allows_read(items, body_bytes_ + 4)) {
-    read_header();
+    continue_reading();
     return;
   }
   // Over the peer's inbound rate: pause reading until back under it.
@@ -219,8 +230,30 @@ void session::on_frame() {
   rate_timer_.async_wait([self](const boost::system::error_code& ec) {
     if (ec || self->phase_ == phase::closed) return;
     self->arm_idle();
-    self->read_header();
+    self->continue_reading();
   });
+}
+
+void session::continue_reading() {
+  // One envelope being checked and one waiting keep both threads busy;
+  // more would only hold memory.
+  constexpr std::size_t max_checking = 2;
+  if (checking_ >= max_checking) {
+    read_waits_ = true;
+    return;
+  }
+  read_header();
+}
+
+void session::envelope_done(std::shared_ptr<std::vector<capnp::word>> frame) {
+  --checking_;
+  if (frame && spare_frames_.size() < 2 && frame.use_count() == 1)
+    spare_frames_.push_back(std::move(frame));
+  if (read_waits_ && phase_ != phase::closed) {
+    read_waits_ = false;
+    arm_idle();
+    read_header();
+  }
 }
 
 void session::handle_hello(const std::string& site, std::uint16_t min_v, std::uint16_t max_v,

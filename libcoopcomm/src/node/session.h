@@ -32,6 +32,9 @@ class session : public std::enable_shared_from_this<session> {
   void send_control(std::string frame);
   /// Sends a refusal frame and closes after it is written.
   void refuse_and_close(std::uint16_t code, const std::string& reason);
+  /// An envelope this session read has been handled (I/O thread): `frame`,
+  /// its buffer, can be read into again, and reading resumes if it waited.
+  void envelope_done(std::shared_ptr<std::vector<capnp::word>> frame);
   /// Closes now (or after the pending writes when `graceful`).
   void close(const std::string& reason, bool graceful = false);
 
@@ -60,6 +63,9 @@ class session : public std::enable_shared_from_this<session> {
  private:
   void on_handshake(const boost::system::error_code& ec);
   void read_header();
+  /// read_header(), unless too many envelopes of this peer are still being
+  /// checked (then envelope_done resumes).
+  void continue_reading();
   void read_body(std::size_t n);
   void on_frame();
   void handle_hello(const std::string& site, std::uint16_t min_v, std::uint16_t max_v,
@@ -90,8 +96,13 @@ class session : public std::enable_shared_from_this<session> {
   std::uint8_t header_[4] = {};
   // The frame being read, in words so that Cap'n Proto reads it in place
   // (and the items inside, word-aligned too); body_bytes_ of it are used.
-  std::vector<capnp::word> body_;
+  // An envelope's frame goes to the verifying thread with its buffer; the
+  // buffers come back for reuse (spare_frames_).
+  std::shared_ptr<std::vector<capnp::word>> body_;
   std::size_t body_bytes_ = 0;
+  std::vector<std::shared_ptr<std::vector<capnp::word>>> spare_frames_;
+  std::size_t checking_ = 0;   // envelopes handed over, not yet handled
+  bool read_waits_ = false;    // reading stopped until checking_ drops
 
   std::deque<std::string> control_;
   std::deque<queued_item> items_;
