@@ -5,7 +5,8 @@
 // holds requests that need an operator's approval, and (when configured as a
 // relay) forwards between sites.
 //
-// Threading: a node runs one internal I/O thread. Every public member
+// Threading: a node runs one internal I/O thread, and a second thread that
+// only verifies the signatures and digests of received envelopes. Every public member
 // function may be called from any thread. Handlers and status callbacks run
 // on the I/O thread, one at a time: they must return quickly and must not
 // call the blocking members (`request_sync`, `flush`, `stop`); everything
