@@ -54,6 +54,21 @@ TEST_CASE("a publication reaches a subscriber whose prefix covers it, segment-wi
   CHECK(m[1].payload == "{\"n\":1}");
   CHECK(m[2].topic == "/coop/hotlist/end");
   CHECK(m[0].sequence > 0);
+  // Every publication counts as published, including the two nobody
+  // subscribed to, which were never signed.
+  auto st = s.a->stats();
+  CHECK(st.published == 5);
+  CHECK(st.envelopes_signed >= 1);
+  CHECK(st.envelopes_signed <= 3);
+  CHECK(s.b->stats().delivered == 3);
+}
+
+TEST_CASE("publications nobody subscribed to are counted at once and never signed") {
+  pair_of_sites s;
+  for (int i = 0; i < 3; ++i) REQUIRE(s.a->publish("/coop/nobody", "text/plain", "x").ok());
+  const auto st = s.a->stats();
+  CHECK(st.published == 3);
+  CHECK(st.envelopes_signed == 0);
 }
 
 TEST_CASE("point-to-point messages reach the named site's handlers for the topic") {

@@ -365,7 +365,14 @@ std::vector<peer_status> node::peers() const {
 }
 
 node_stats node::stats() const {
-  return impl_->run_sync([&] { return impl_->stats_; });
+  return impl_->run_sync([&] {
+    node_stats st = impl_->stats_;
+    // Publications taken but not flushed yet (or dropped at once, nobody
+    // subscribing) count as published too.
+    std::lock_guard lock(impl_->inbox_mutex_);
+    st.published += impl_->inbox_published_;
+    return st;
+  });
 }
 
 std::vector<refusal> node::refusals() const {

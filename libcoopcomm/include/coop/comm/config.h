@@ -110,7 +110,7 @@ struct limits {
   /// batch-linger: after a flush, how long the next one waits so that
   /// messages published meanwhile share an envelope (one signature, one
   /// verification at each receiver); an idle node flushes at once.
-  std::chrono::microseconds batch_linger{200};
+  std::chrono::microseconds batch_linger{500};
 };
 
 /// A whole site configuration.
