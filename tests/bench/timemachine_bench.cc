@@ -8,7 +8,8 @@
 //
 //   coop-bench-timemachine [--quick | --smoke] [--json] [--events N] [--compared N]
 //       [--batch N] [--lookups N] [--lookup-seconds S] [--days N] [--day-events N]
-//       [--budget-days X] [--seed N] [--dir PATH] [--keep] [--only compare|retention]
+//       [--budget-days X] [--no-compact] [--seed N] [--dir PATH] [--keep]
+//       [--only compare|retention]
 #include "timemachine_bench.h"
 
 #include <time.h>
@@ -88,6 +89,8 @@ constexpr const char* usage =
     "  --days N          simulated days of the retention experiment (default 90)\n"
     "  --day-events N    connection_end events per simulated day (default 100k)\n"
     "  --budget-days X   the retention disk budget, in days of raw data (default 5)\n"
+    "  --no-compact      retention stores keep sealed partitions as written (no\n"
+    "                    compaction on seal), for comparison\n"
     "  --seed N          seed of the workload generator\n"
     "  --dir PATH        where the stores and logs are written (default: the temp dir)\n"
     "  --keep            keep them afterwards\n"
@@ -148,6 +151,8 @@ options parse_options(int argc, char** argv) {
       r.day_events = std::max<std::size_t>(1, count(i, a));
     } else if (a == "--budget-days") {
       r.budget_days = number(i, a);
+    } else if (a == "--no-compact") {
+      r.compact_sealed = false;
     } else if (a == "--seed") {
       c.seed = static_cast<std::uint64_t>(number(i, a));
       r.seed = c.seed ^ 0x7e7e;

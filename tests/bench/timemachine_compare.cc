@@ -180,6 +180,7 @@ compare_result run_compare(const compare_config& cfg, const m::registry& types) 
   std::fprintf(stderr, "looking up %zu hosts on both sides...\n", cfg.lookups);
   prng r(cfg.seed ^ 0x100c0u);
   double spent_ms = 0;
+  std::vector<m::address> hosts;
   for (std::size_t i = 0; i < cfg.lookups; ++i) {
     if (cfg.lookup_seconds > 0 && i >= 10 && spent_ms > cfg.lookup_seconds * 1e3) {
       std::fprintf(stderr, "  stopped after %zu lookups: the time limit of %.0f s is reached\n",
@@ -187,6 +188,7 @@ compare_result run_compare(const compare_config& cfg, const m::registry& types) 
       break;
     }
     const m::address host = gen.lookup_host(r, cfg.absent_share);
+    hosts.push_back(host);
     // What the planner expects to read (not timed).
     const auto est = expect(s.estimate(host_query(host)), "estimate");
     out.scanned.push_back(est.events_scanned);
@@ -205,6 +207,37 @@ compare_result run_compare(const compare_config& cfg, const m::registry& types) 
         std::fprintf(stderr, "FAILURE: lookup of %s: Coop returned %llu events, SQLite %llu\n",
                      host.to_string().c_str(), static_cast<unsigned long long>(coop),
                      static_cast<unsigned long long>(sql));
+      }
+    }
+  }
+
+  // The steady state: a running store holds one open partition per class
+  // and many sealed ones, rewritten compact. Sealing now measures that
+  // form (and how long the rewrite takes); the same hosts are then looked
+  // up again on the sealed store and must give the same counts.
+  std::fprintf(stderr, "sealing the store (compact rewrite)...\n");
+  const auto seal_t0 = clocks::now();
+  if (auto sealed_ok = s.seal(); !sealed_ok) die("seal: " + sealed_ok.err().message);
+  out.coop_seal = clocks::now() - seal_t0;
+  const auto sealed = s.stats();
+  out.coop_sealed_bytes = sealed.bytes;
+  for (const auto& c : sealed.classes) {
+    for (const auto& t : c.tiers) out.coop_sealed_partitions += t.partitions;
+  }
+  std::fprintf(stderr, "sealed in %.2f s: Coop %.1f MB in %llu partitions; looking up the %zu "
+               "hosts again...\n",
+               out.coop_seal.wall, static_cast<double>(out.coop_sealed_bytes) / 1e6,
+               static_cast<unsigned long long>(out.coop_sealed_partitions), hosts.size());
+  for (std::size_t i = 0; i < hosts.size(); ++i) {
+    std::uint64_t ignored = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::uint64_t n = coop_lookup(s, hosts[i], ignored);
+    out.coop_sealed_ms.push_back(ms_since(t0));
+    if (n != out.matches[i]) {
+      if (++out.mismatches <= 10) {
+        std::fprintf(stderr, "FAILURE: lookup of %s after sealing: %llu events, before %llu\n",
+                     hosts[i].to_string().c_str(), static_cast<unsigned long long>(n),
+                     static_cast<unsigned long long>(out.matches[i]));
       }
     }
   }

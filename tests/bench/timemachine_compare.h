@@ -51,6 +51,10 @@ struct compare_result {
   std::uint64_t coop_bytes = 0, sqlite_bytes = 0, tsv_bytes = 0, tsv_rows = 0;
   std::uint64_t coop_block_bytes = 0;  ///< of coop_bytes: the compressed blocks
   std::uint64_t coop_partitions = 0;
+  /// After store::seal() (the compact, sealed form: the steady state).
+  std::uint64_t coop_sealed_bytes = 0, coop_sealed_partitions = 0;
+  clocks coop_seal;                        ///< store::seal(): commit, seal, rewrite
+  std::vector<double> coop_sealed_ms;      ///< the same lookups on the sealed store
   std::vector<double> coop_ms, sqlite_ms;  ///< per lookup, in drawing order
   std::vector<std::uint64_t> matches;      ///< per lookup
   std::vector<std::uint64_t> scanned;      ///< per lookup: events in the blocks read (estimate)

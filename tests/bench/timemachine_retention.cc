@@ -43,9 +43,11 @@ constexpr const char* tier_lines =
     "sum orig_bytes, resp_bytes, orig_pkts, resp_pkts, duration\n";
 
 store open_store(const std::filesystem::path& root, const fake_clock& clock,
-                 std::uint64_t budget, const std::string& rules, const m::registry& types) {
+                 std::uint64_t budget, const std::string& rules, const m::registry& types,
+                 bool compact_sealed) {
   store_options o;
   o.root = root;
+  o.compact_sealed = compact_sealed;
   o.clock = &clock;
   o.disk_budget_bytes = budget;
   // One partition per simulated day on both sides: the raw tier is a day,
@@ -133,7 +135,7 @@ retention_result run_retention(const retention_config& cfg, const m::registry& t
     campus_traffic gen(types, cal);
     gen.set_clock(m::timestamp{first_day - day_ns}, gap);
     gen.generate(cfg.day_events, day);
-    store s = open_store(cfg.dir / "calibration", clock, 0, class_line, types);
+    store s = open_store(cfg.dir / "calibration", clock, 0, class_line, types, cfg.compact_sealed);
     const auto empty = s.stats().bytes;
     ingest(s, day, cfg.batch, nullptr);
     out.day_bytes = s.stats().bytes - empty;
@@ -146,8 +148,10 @@ retention_result run_retention(const retention_config& cfg, const m::registry& t
                cfg.days, cfg.day_events, cc.internal_hosts, cc.external_servers,
                static_cast<double>(out.day_bytes) / 1e6, static_cast<double>(out.budget_bytes) / 1e6);
 
-  store agg = open_store(cfg.dir / "aggregation", clock, out.budget_bytes, out.rules, types);
-  store raw = open_store(cfg.dir / "discard", clock, out.budget_bytes, class_line, types);
+  store agg = open_store(cfg.dir / "aggregation", clock, out.budget_bytes, out.rules, types,
+                         cfg.compact_sealed);
+  store raw = open_store(cfg.dir / "discard", clock, out.budget_bytes, class_line, types,
+                         cfg.compact_sealed);
   campus_traffic gen(types, cc);
   for (std::size_t d = 0; d < cfg.days; ++d) {
     const m::timestamp start{first_day + static_cast<std::int64_t>(d) * day_ns};

@@ -24,6 +24,9 @@ struct retention_config {
   std::size_t batch = 4096;          ///< events per append and commit
   std::uint64_t seed = 1;
   std::filesystem::path dir;         ///< where the stores are created
+  /// store_options::compact_sealed of every store (--no-compact: false, to
+  /// compare with stores that keep sealed partitions as written).
+  bool compact_sealed = true;
 };
 
 /// One resolution of a store at the end (from store::stats()).

@@ -19,6 +19,8 @@ set(expected
   latency_ms.host_lookup_p99 NUMBER
   latency_ms.sqlite_host_lookup_p50 NUMBER
   sizes.coop_bytes_per_event NUMBER
+  sizes.coop_sealed_bytes_per_event NUMBER
+  latency_ms.host_lookup_sealed_p50 NUMBER
   sizes.zeek_tsv_bytes_per_event NUMBER
   events.stored NUMBER
   lookups.mismatches NUMBER

@@ -5,8 +5,8 @@ function(coop_fuzz_link target name)
   target_link_libraries(${target} PRIVATE coop::eventmodel)
   if(name MATCHES "^rules_")
     target_link_libraries(${target} PRIVATE coop::timemachine)
-  elseif(name MATCHES "^block_")
-    # Stored blocks are private to libtimemachine: reach them through the
+  elseif(name MATCHES "^(block|tm)_")
+    # Stored blocks and index chunks are private to libtimemachine: reach them through the
     # static internal library the unit tests use.
     target_link_libraries(${target} PRIVATE coop_tm_internal)
   elseif(name MATCHES "^comm_")

@@ -307,7 +307,7 @@ TEST_CASE("corruption: a damaged FORMAT file is refused with an error naming it"
   const damage cases[] = {
       {"empty", ""},
       {"garbage", std::string("\x7f\x01\xfe garbage\n\0\0", 14)},
-      {"wrong magic", "coop-timemachinE\nformat 2\n"},
+      {"wrong magic", "coop-timemachinE\nformat 3\n"},
       {"no second line", "coop-timemachine\n"},
       {"no version", "coop-timemachine\nformat\n"},
       {"unreadable version", "coop-timemachine\nformat one\n"},
@@ -320,7 +320,7 @@ TEST_CASE("corruption: a damaged FORMAT file is refused with an error naming it"
     CHECK(s.err().code == model::errc::corruption);
     CHECK_MESSAGE(mentions(s.err().message, format.string()), s.err().message);
   }
-  write("coop-timemachine\nformat 2\n");
+  write("coop-timemachine\nformat 3\n");
   auto s = store::open(f.opts, catalogue());
   REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.err().message));
   CHECK(run(*s).events.size() == total);

@@ -1,8 +1,12 @@
 #include <doctest/doctest.h>
 
 #include <fstream>
+#include <iterator>
+#include <map>
 
 #include "coop/tm/store.h"
+#include "lmdb/lmdb.h"
+#include "partition/partition.h"
 #include "store/format.h"
 #include "tm_support.h"
 
@@ -10,7 +14,7 @@ using namespace coop;
 using namespace coop::tm::testing;
 
 TEST_CASE("the store format version is the one documented in docs/timemachine.md") {
-  CHECK(coop::tm::detail::current_format_version() == 2);
+  CHECK(coop::tm::detail::current_format_version() == 3);
 }
 
 TEST_CASE("a store of format 1 (block postings, whole-block compression) is refused, named") {
@@ -31,6 +35,101 @@ TEST_CASE("a store of format 1 (block postings, whole-block compression) is refu
   REQUIRE_FALSE(old.ok());
   CHECK(old.err().code == model::errc::incompatible);
   CHECK_MESSAGE(old.err().message == opts.root.string() +
-                                         ": store format 1, this build reads format 2",
+                                         ": store format 1, this build reads formats 2 and 3",
                 old.err().message);
+}
+
+namespace {
+
+std::string read_text(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+}  // namespace
+
+TEST_CASE("a store of a format newer than this build is refused, named") {
+  temp_dir dir;
+  fake_clock clock(epoch);
+  auto opts = test_options(dir.path(), &clock);
+  { REQUIRE(tm::store::create(opts, catalogue()).ok()); }
+  {
+    std::ofstream f(opts.root / "FORMAT", std::ios::trunc);
+    f << "coop-timemachine\nformat 4\n";
+  }
+  auto r = tm::store::open(opts, catalogue());
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.err().code == model::errc::incompatible);
+  CHECK(r.err().message == opts.root.string() + ": store format 4, this build reads formats 2 and 3");
+  CHECK(read_text(opts.root / "FORMAT") == "coop-timemachine\nformat 4\n");  // left alone
+}
+
+TEST_CASE("a format 2 store opens, is marked format 3, and its sealed partitions gain sidx") {
+  temp_dir dir;
+  fake_clock clock(epoch + 86400 * sec);
+  auto opts = test_options(dir.path(), &clock);
+  opts.compact_sealed = false;
+  std::vector<model::event> events;
+  for (std::uint64_t n = 0; n < 800; ++n) {
+    events.push_back(conn(epoch + static_cast<std::int64_t>(n) * 10 * sec,
+                          static_cast<std::uint32_t>(n % 50), 1, 443, n));
+  }
+  {
+    auto s = tm::store::create(opts, catalogue());
+    REQUIRE(s.ok());
+    REQUIRE(s->append(events).ok());
+    REQUIRE(s->commit().ok());
+    REQUIRE(s->stats().classes.front().tiers.front().partitions == 3);
+  }
+  // Made into what a format 2 build wrote: no sidx database, format=2 and
+  // no `packed` line in every partition's info, "format 2" in FORMAT.
+  for (const auto& e : std::filesystem::directory_iterator(opts.root / "parts")) {
+    auto env = tm::lmdb::env::open(e.path(), {.map_size = opts.partition_map_bytes});
+    REQUIRE(env.ok());
+    auto t = tm::lmdb::txn::begin(*env, true);
+    REQUIRE(t.ok());
+    auto sidx = t->open_db("sidx", 0);
+    REQUIRE(sidx.ok());
+    REQUIRE(mdb_drop(t->get(), *sidx, 1) == 0);
+    auto info = t->open_db("info", 0);
+    REQUIRE(info.ok());
+    std::string meta(t->get(*info, "meta").value());
+    REQUIRE(meta.find("format=3\n") == 0);
+    meta.replace(0, 9, "format=2\n");
+    meta.erase(meta.find("packed=0\n"), 9);
+    REQUIRE(t->put(*info, "meta", meta).ok());
+    REQUIRE(t->commit().ok());
+  }
+  {
+    std::ofstream f(opts.root / "FORMAT", std::ios::trunc);
+    f << "coop-timemachine\nformat 2\n";
+  }
+  SUBCASE("read-only: opened as it is") {
+    opts.read_only = true;
+    auto s = tm::store::open(opts, catalogue());
+    REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.err().message));
+    CHECK(all(*s).size() == 800);
+    CHECK(read_text(opts.root / "FORMAT") == "coop-timemachine\nformat 2\n");
+  }
+  SUBCASE("read-write: upgraded, then compacted when sealed") {
+    opts.compact_sealed = true;
+    auto s = tm::store::open(opts, catalogue());
+    REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.err().message));
+    CHECK(read_text(opts.root / "FORMAT") == "coop-timemachine\nformat 3\n");
+    tm::query_spec q;
+    q.filter = "orig_h == 10.0.0.7";
+    CHECK(all(*s, q).size() == 16);
+    REQUIRE(s->seal().ok());
+    for (const auto& e : std::filesystem::directory_iterator(opts.root / "parts")) {
+      auto p = tm::detail::partition::open(e.path(), opts.partition_map_bytes, true);
+      REQUIRE(p.ok());
+      CHECK((*p)->meta().packed);
+      CHECK(read_text(e.path() / "data.mdb").size() > 0);
+    }
+    CHECK(all(*s, q).size() == 16);
+    CHECK(all(*s).size() == 800);
+    auto problems = s->verify();
+    REQUIRE(problems.ok());
+    CHECK(problems->empty());
+  }
 }

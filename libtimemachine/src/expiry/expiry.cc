@@ -213,6 +213,7 @@ struct expiry {
       cm.window_start = m.window_start;
       cm.complete = false;
       cm.sealed = true;
+      cm.packed = true;  // written once
       auto cp = partition::create(s.parts_dir() / partition_dir_name(cm.id), cm,
                                   s.opts.partition_map_bytes);
       if (!cp) return cp.err();
@@ -236,6 +237,7 @@ struct expiry {
     nm.window_start = window;
     nm.sealed = true;
     nm.complete = false;
+    nm.packed = true;  // written once: the index goes straight into chunks
     nm.last_batch = m.last_batch;
     if (existing) {
       auto em = existing->meta();
@@ -443,6 +445,8 @@ model::result<expiry_report> store_impl::expire(const std::atomic<bool>* stop) {
     if (!progress) return progress.err();
     if (!*progress) break;
   }
+  // 3. What is sealed and still raw is rewritten compact.
+  if (!stopped()) compact_due();
   return rep;
 }
 

@@ -44,6 +44,7 @@ std::string encode_meta(const partition_meta& m) {
   }
   line("sources", src);
   line("summary_has_uids", m.summary_has_uids ? "1" : "0");
+  line("packed", m.packed ? "1" : "0");
   return s;
 }
 
@@ -79,10 +80,10 @@ model::result<partition_meta> decode_meta(std::string_view s, std::string_view w
     if (k == "format") {
       std::uint32_t f = 0;
       ok = parse_num(v, f);
-      if (ok && f != format_version) {
+      if (ok && (f < oldest_format_version || f > format_version)) {
         return model::error{model::errc::incompatible,
                             std::string(where) + ": partition format " + std::to_string(f) +
-                                ", this build reads format " + std::to_string(format_version)};
+                                ", this build reads " + readable_formats()};
       }
       have_format = true;
     } else if (k == "id") ok = parse_num(v, m.id);
@@ -101,6 +102,7 @@ model::result<partition_meta> decode_meta(std::string_view s, std::string_view w
     else if (k == "replaces") ok = parse_num(v, m.replaces);
     else if (k == "companion") ok = parse_num(v, m.companion);
     else if (k == "summary_has_uids") m.summary_has_uids = v == "1";
+    else if (k == "packed") m.packed = v == "1";
     else if (k == "sources") {
       while (!v.empty()) {
         auto c = v.find(',');

@@ -89,6 +89,10 @@ model::result<std::shared_ptr<partition>> partition::open(const std::filesystem:
   auto m = decode_meta(*raw, dir.string());
   if (!m) return m.err();
   p->meta_ = std::move(m.value());
+  if (p->meta_.packed && !p->has_sidx_) {
+    return model::error{model::errc::corruption,
+                        dir.string() + ": info says the index is packed, but there is no sidx"};
+  }
   auto sum = t->get(p->info_, summary_key);
   if (sum) p->summary_.assign(*sum);
   p->dict_ = p->read_dictionary(*t);
@@ -125,6 +129,14 @@ model::result<void> partition::open_dbs(bool create) {
   bsum_ = *bsum;
   idx_ = *idx;
   schemas_ = *schemas;
+  // `sidx` (format 3) is created with every new partition; a format 2
+  // partition has none until it is compacted into a new one.
+  int rc = mdb_dbi_open(t->get(), "sidx", c, &sidx_);
+  if (rc == 0) {
+    has_sidx_ = true;
+  } else if (rc != MDB_NOTFOUND) {
+    return lmdb::to_error(rc, env_.dir().string() + ": database sidx");
+  }
   // Committing (even a read transaction) keeps the handles open for the
   // environment's lifetime; an aborted transaction would close them.
   return t->commit();
@@ -166,6 +178,10 @@ model::result<void> partition::write(std::vector<block_in>& blocks, std::uint64_
   }
   partition_meta m = meta();
   if (extra != nullptr) m = *extra;
+  if (m.packed && m.blocks > 0 && !blocks.empty()) {
+    return model::error{model::errc::invalid_argument,
+                        env_.dir().string() + ": a packed partition is written once"};
+  }
   // Record-level postings keep 24 bits for the block number.
   if (m.blocks + blocks.size() > max_partition_blocks) {
     return model::error{model::errc::overloaded,
@@ -233,6 +249,12 @@ model::result<void> partition::write(std::vector<block_in>& blocks, std::uint64_
     for (auto& p : postings) p = (std::uint64_t{rank[p >> 32]} << 32) | (p & 0xffffffffu);
     std::sort(postings.begin(), postings.end());
     postings.erase(std::unique(postings.begin(), postings.end()), postings.end());
+    if (m.packed) {
+      std::vector<std::string_view> sorted_keys(distinct.size());
+      for (std::uint32_t i = 0; i < order.size(); ++i) sorted_keys[i] = distinct[order[i]];
+      if (auto r = write_packed(*t, sorted_keys, postings); !r) return r.err();
+      postings.clear();
+    }
     auto ic = lmdb::cursor::open(*t, idx_);
     if (!ic) return ic.err();
     std::string val;
@@ -284,14 +306,8 @@ model::result<void> partition::seal() {
   auto t = lmdb::txn::begin(env_, true);
   if (!t) return t.err();
   std::vector<std::uint64_t> hashes;
-  {
-    auto c = lmdb::cursor::open(*t, idx_);
-    if (!c) return c.err();
-    std::string_view k;
-    for (auto more = c->move(MDB_FIRST, &k, nullptr); more && *more;
-         more = c->move(MDB_NEXT_NODUP, &k, nullptr)) {
-      hashes.push_back(stable_hash(k));
-    }
+  if (auto r = each_key(*t, [&](std::string_view k) { hashes.push_back(stable_hash(k)); }); !r) {
+    return r.err();
   }
   partition_meta m = meta();
   bool with_uids;

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -45,6 +46,10 @@ struct partition_meta {
   /// when this one does.
   std::uint64_t companion = 0;
   bool summary_has_uids = false;  ///< the sealed summary covers every uid
+  /// The index is packed (`sidx` chunks, written once) instead of the
+  /// `idx` DUPSORT database: sealed partitions rewritten by compact() and
+  /// aggregate partitions.
+  bool packed = false;
 };
 
 /// A block ready to be written: its records, sealed by partition::write
@@ -116,6 +121,23 @@ class partition {
   /// Marks the partition sealed and writes its key summary.
   model::result<void> seal();
 
+  /// Writes a compact copy of `src` (blocks as stored with the same
+  /// numbers, block summaries, schemas, dictionary, key summary, and its
+  /// index packed into `sidx` chunks) as a new partition in `dir` with id
+  /// `id` and `replaces` = src's id, in one transaction that also sets
+  /// `complete`: until then the new partition is discarded by recovery,
+  /// after it src is (docs/timemachine.md, "Compaction on seal"). `src`
+  /// must not be written meanwhile. On error nothing is left in `dir`.
+  /// Errors: io, overloaded (map full), corruption (src's index unreadable).
+  static model::result<std::shared_ptr<partition>> compact(const partition& src,
+                                                           const std::filesystem::path& dir,
+                                                           std::uint64_t id,
+                                                           std::uint64_t map_bytes);
+  /// Checks every chunk of a packed index (CRC, structure, order between
+  /// chunks) and appends what is damaged to `problems`, naming the
+  /// partition and the chunk. Nothing to check for an `idx` index.
+  void verify_index(std::vector<std::string>& problems) const;
+
   /// Every block's summary, in block order; with `only` (sorted block
   /// numbers), only those blocks' (absent ones skipped), without their uid
   /// Bloom filters. A damaged summary is an error, or, when `problems` is
@@ -161,6 +183,23 @@ class partition {
   lmdb::env env_;
   std::uint64_t map_bytes_ = 0;
   MDB_dbi info_ = 0, blocks_ = 0, bsum_ = 0, idx_ = 0, schemas_ = 0;
+  MDB_dbi sidx_ = 0;
+  bool has_sidx_ = false;  // the `sidx` database exists (format 3)
+
+  /// lookup() on a packed index: `out` gets the postings of every probe
+  /// (uid probes excepted), shifted right by 8 for record postings when
+  /// `to_blocks`, merged sorted (duplicates possible).
+  [[nodiscard]] model::result<void> lookup_packed(const std::vector<key_probe>& probes,
+                                                  bool to_blocks,
+                                                  std::vector<std::uint32_t>& out) const;
+  /// Calls `f(key)` for every key of the index (either kind), in order,
+  /// within transaction `t`. Errors: io, corruption.
+  model::result<void> each_key(const lmdb::txn& t,
+                               const std::function<void(std::string_view)>& f) const;
+  /// Writes sorted `postings` ((key index << 32) | value, keys in `keys`
+  /// sorted order) as `sidx` chunks in `t`. Errors: as LMDB puts.
+  model::result<void> write_packed(lmdb::txn& t, const std::vector<std::string_view>& keys,
+                                   const std::vector<std::uint64_t>& postings);
   /// Seals `blocks` for write(): with the partition's dictionary (into
   /// `dict`), trained first when it has none and there is enough to learn
   /// from (then `new_dict` holds the record to store with them).

@@ -4,6 +4,7 @@
 #include "block/endian.h"
 #include "coop/model/codec.h"
 #include "index/bloom.h"
+#include "index/chunk.h"
 #include "index/hash.h"
 #include "partition/partition.h"
 
@@ -93,6 +94,12 @@ model::result<posting_set> partition::lookup(const std::vector<key_probe>& probe
         if (bloom::may_contain(s.uid_bloom, h)) out.push_back(s.number);
       }
     }
+  }
+  if (meta().packed) {
+    std::sort(out.begin(), out.end());
+    if (auto r = lookup_packed(probes, !found.records, out); !r) return r.err();
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return found;
   }
   auto t = lmdb::txn::begin(env_, false);
   if (!t) return t.err();
@@ -227,10 +234,24 @@ model::result<std::vector<model::schema>> partition::schemas() const {
 model::result<std::uint64_t> partition::key_count() const {
   auto t = lmdb::txn::begin(env_, false);
   if (!t) return t.err();
-  MDB_stat st{};
-  int rc = mdb_stat(t->get(), idx_, &st);
-  if (rc != 0) return lmdb::to_error(rc, env_.dir().string());
-  return static_cast<std::uint64_t>(st.ms_entries);
+  if (meta().packed) {
+    // The chunk headers' entry counts (the chunks are checked by lookups
+    // and verify, not here).
+    auto c = lmdb::cursor::open(*t, sidx_);
+    if (!c) return c.err();
+    std::uint64_t n = 0;
+    std::string_view k, v;
+    for (auto more = c->move(MDB_FIRST, &k, &v);; more = c->move(MDB_NEXT, &k, &v)) {
+      if (!more) return more.err();
+      if (!*more) break;
+      n += chunk_entry_count(v);
+    }
+    return n;
+  }
+  // mdb_stat would count postings (duplicates), not keys.
+  std::uint64_t n = 0;
+  if (auto r = each_key(*t, [&](std::string_view) { ++n; }); !r) return r.err();
+  return n;
 }
 
 }  // namespace coop::tm::detail

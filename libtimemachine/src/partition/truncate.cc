@@ -22,7 +22,10 @@ model::result<void> partition::truncate_after(std::uint64_t batch, const model::
     std::string k;
     put_be32(k, it->number);
     auto stored = t->get(blocks_, k);
-    if (stored && open_block(*stored, env_.dir().string(), raw, dictionary().get())) {
+    // A packed index (written once, at compaction) keeps its postings: a
+    // posting of a removed block only costs a wasted read.
+    if (stored && !m.packed &&
+        open_block(*stored, env_.dir().string(), raw, dictionary().get())) {
       keys.clear();
       std::size_t pos = 0;
       for (std::uint32_t record = 0; raw.size() - pos >= 4 && record < max_block_records;

@@ -112,6 +112,14 @@ model::result<plan> make_plan(const store_impl& s, const query_spec& q) {
     for (const auto* probes : {&n.probes, &n.types}) {
       if (!*probes) continue;
       auto found = part->lookup(**probes);
+      if (!found && found.err().code == model::errc::corruption) {
+        // A damaged index (chunk) of this partition: its blocks are read
+        // without it (the filter still decides), and the answer says so.
+        p.warnings.push_back(found.err().message + " (partition read without its index)");
+        allowed.reset();
+        records.reset();
+        break;
+      }
       if (!found) return found.err();
       p.estimate.uses_index = true;
       if (found->records) {

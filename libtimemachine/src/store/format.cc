@@ -4,4 +4,10 @@ namespace coop::tm::detail {
 
 std::uint32_t current_format_version() noexcept { return format_version; }
 
+std::string readable_formats() {
+  if (oldest_format_version == format_version) return "format " + std::to_string(format_version);
+  return "formats " + std::to_string(oldest_format_version) + " and " +
+         std::to_string(format_version);
+}
+
 }  // namespace coop::tm::detail

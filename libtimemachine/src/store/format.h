@@ -2,19 +2,28 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace coop::tm::detail {
 
-/// The format version written into every store's FORMAT file and every
-/// partition's `info` database. A store of another version is refused with
+/// The format version written into every new store's FORMAT file and every
+/// new partition's `info` database.
+inline constexpr std::uint32_t format_version = 3;
+
+/// The oldest format this build opens: format 2 stores differ only in
+/// having no packed (`sidx`) indexes; their FORMAT file is rewritten to 3
+/// when opened for writing. Older or newer stores are refused with
 /// `incompatible` naming both versions.
-inline constexpr std::uint32_t format_version = 2;
+inline constexpr std::uint32_t oldest_format_version = 2;
 
 /// The first line of a store's FORMAT file.
 inline constexpr std::string_view format_magic = "coop-timemachine";
 
 /// Returns format_version; exported so tools can print it.
 std::uint32_t current_format_version() noexcept;
+
+/// "formats 2 and 3": the versions this build reads, for messages.
+std::string readable_formats();
 
 }  // namespace coop::tm::detail

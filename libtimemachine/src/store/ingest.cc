@@ -267,15 +267,21 @@ model::result<std::uint64_t> store_impl::commit() {
       if (auto r = save_setting("last_batch", std::to_string(batch)); !r) return r.err();
     }
     committed = std::max(committed.load(), batch);
+    commit_lock.unlock();
     // Over the disk budget: expire now rather than at the next pass, so the
     // store never exceeds the budget by more than what one commit added.
     if (opts.disk_budget_bytes > 0 && disk_bytes() > opts.disk_budget_bytes) {
-      commit_lock.unlock();
       if (auto r = expire(&stop_expiry); !r) {
         std::unique_lock lock(parts_mu);
         problems.push_back("expiry under the disk budget: " + r.err().message);
       }
     }
+    // A partition sealed by this or an earlier commit is rewritten compact,
+    // outside the commit lock (appends and other commits go on), unless an
+    // expiry pass runs (it compacts at its end). One per commit, so that a
+    // commit() call never waits for a backlog (a format 2 store just
+    // opened): the committer works through it a partition a commit.
+    compact_sealed(false, 1);
     return committed.load();
   }
   // Put back what was not written, ahead of anything appended since.

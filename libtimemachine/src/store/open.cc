@@ -17,15 +17,16 @@ namespace {
 
 constexpr std::string_view format_file = "FORMAT";
 
-model::result<void> write_format_file(const std::filesystem::path& root) {
-  std::ofstream out(root / format_file, std::ios::trunc);
+model::result<void> write_format_file(const std::filesystem::path& root,
+                                      const std::filesystem::path& file) {
+  std::ofstream out(file, std::ios::trunc);
   out << format_magic << "\nformat " << format_version << "\n";
   out.flush();
   if (!out) return model::error{model::errc::io, (root / format_file).string() + ": cannot write"};
   return {};
 }
 
-model::result<void> check_format_file(const std::filesystem::path& root) {
+model::result<void> check_format_file(const std::filesystem::path& root, bool read_only) {
   auto path = root / format_file;
   std::ifstream in(path);
   if (!in) {
@@ -42,10 +43,20 @@ model::result<void> check_format_file(const std::filesystem::path& root) {
                             std::string(format_magic) + "' then 'format N', found '" + magic +
                             "')"};
   }
-  if (version != format_version) {
+  if (version < oldest_format_version || version > format_version) {
     return model::error{model::errc::incompatible,
                         root.string() + ": store format " + std::to_string(version) +
-                            ", this build reads format " + std::to_string(format_version)};
+                            ", this build reads " + readable_formats()};
+  }
+  if (version < format_version && !read_only) {
+    // New partitions will be of the current format: say so, so that an
+    // older build refuses the whole store rather than those partitions.
+    // Written aside and renamed: a crash leaves the old file or the new.
+    auto tmp = root / ".FORMAT.tmp";
+    if (auto r = write_format_file(root, tmp); !r) return r;
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) return model::error{model::errc::io, path.string() + ": cannot upgrade: " + ec.message()};
   }
   return {};
 }
@@ -100,8 +111,8 @@ model::result<void> store_impl::load(bool create) {
     }
     std::filesystem::create_directories(parts_dir(), ec);
     if (ec) return model::error{model::errc::io, opts.root.string() + ": " + ec.message()};
-    if (auto r = write_format_file(opts.root); !r) return r;
-  } else if (auto r = check_format_file(opts.root); !r) {
+    if (auto r = write_format_file(opts.root, opts.root / format_file); !r) return r;
+  } else if (auto r = check_format_file(opts.root, opts.read_only); !r) {
     return r;
   }
   raise_file_limit();

@@ -77,6 +77,7 @@ model::result<std::vector<std::string>> store::verify() const {
       problems.push_back(sums.err().message);
       continue;
     }
+    p->verify_index(problems);
     auto m = p->meta();
     if (sums->size() != m.blocks) {
       problems.push_back(p->dir().string() + ": info says " + std::to_string(m.blocks) +

@@ -4,11 +4,13 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <condition_variable>
 #include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <thread>
@@ -142,6 +144,19 @@ struct store_impl {
   /// One pass that stops when the store is closing.
   model::result<void> run_expiry();
   std::atomic<bool> stop_expiry{false};
+
+  // compact.cc: sealed raw partitions rewritten compact (packed index, no
+  // free pages), one at a time, under expiry_mu (so never while expiry
+  // folds or drops the same partition).
+  /// Compacts at most `most` of the partitions that are due; with `wait`
+  /// false, gives up at once when an expiry pass or another compaction
+  /// holds expiry_mu.
+  void compact_sealed(bool wait, std::size_t most = SIZE_MAX);
+  /// The same with expiry_mu held.
+  void compact_due(std::size_t most = SIZE_MAX);
+  /// Seals every open raw partition (the next event opens a new one).
+  model::result<void> seal_open();
+  std::set<std::uint64_t> compact_failed;  // ids not retried until reopen (expiry_mu)
 
   // subscriptions.cc
   void deliver(const model::event& e);

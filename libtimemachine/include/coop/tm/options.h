@@ -43,6 +43,13 @@ struct store_options {
   /// zstd level for blocks; 0 stores them uncompressed. Default 1.
   int compression_level = 1;
 
+  /// Rewrite each raw partition, once sealed, into its compact form: the
+  /// same blocks with a packed index and without the free pages LMDB's
+  /// copy-on-write leaves (docs/timemachine.md, "Compaction on seal"), in
+  /// the commit after the seal or the next expiry pass. Default true;
+  /// false keeps sealed partitions as written (for comparisons and tests).
+  bool compact_sealed = true;
+
   /// String fields indexed by value, by field name in any event type
   /// (address, port, event type and connection uid are always indexed).
   /// Used when the store is created and kept in it: opening an existing

@@ -196,6 +196,16 @@ class COOP_TM_EXPORT store {
   /// lost or counted twice. Errors: io, corruption.
   model::result<expiry_report> expire(const std::atomic<bool>* stop = nullptr);
 
+  /// Commits what is pending, then seals every open raw partition now (the
+  /// next event opens a new one) and rewrites every sealed raw partition
+  /// that is not compact yet into its compact form (packed index, no free
+  /// pages), waiting for a running expiry pass first. For an operator who
+  /// archives or copies a store, and for measuring the steady state (a
+  /// running store seals a partition when its time window ends). Queries
+  /// may run meanwhile. Errors: as commit(); unsupported (read-only store).
+  /// A partition that cannot be rewritten (disk full) stays as it is.
+  model::result<void> seal();
+
   /// Sizes, ages and counters.
   [[nodiscard]] store_stats stats() const;
   /// Reads every block of every partition and reports those that fail

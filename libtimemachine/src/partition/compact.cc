@@ -1,0 +1,142 @@
+// Compaction: a sealed raw partition rewritten as a new partition holding
+// the same blocks and a packed index, without the free pages that LMDB's
+// copy-on-write left in the old file (docs/timemachine.md, "Compaction on
+// seal").
+#include <algorithm>
+
+#include "block/endian.h"
+#include "index/bloom.h"
+#include "index/chunk.h"
+#include "index/hash.h"
+#include "partition/partition.h"
+
+namespace coop::tm::detail {
+
+namespace {
+
+// Copies every entry of database `from` (read in `rt`) into `to` (written
+// in `wt`) in key order, with MDB_APPEND.
+model::result<void> copy_db(const lmdb::txn& rt, MDB_dbi from, lmdb::txn& wt, MDB_dbi to) {
+  auto rc = lmdb::cursor::open(rt, from);
+  if (!rc) return rc.err();
+  auto wc = lmdb::cursor::open(wt, to);
+  if (!wc) return wc.err();
+  std::string_view k, v;
+  for (auto more = rc->move(MDB_FIRST, &k, &v);; more = rc->move(MDB_NEXT, &k, &v)) {
+    if (!more) return more.err();
+    if (!*more) break;
+    if (auto r = wc->put(k, v, MDB_APPEND); !r) return r.err();
+  }
+  return {};
+}
+
+}  // namespace
+
+model::result<std::shared_ptr<partition>> partition::compact(const partition& src,
+                                                             const std::filesystem::path& dir,
+                                                             std::uint64_t id,
+                                                             std::uint64_t map_bytes) {
+  partition_meta m = src.meta();
+  if (m.packed) {
+    return model::error{model::errc::invalid_argument,
+                        src.dir().string() + ": already compact (packed index)"};
+  }
+  partition_meta nm = m;
+  nm.id = id;
+  nm.replaces = m.id;
+  nm.complete = false;
+  nm.packed = true;
+  auto created = create(dir, nm, map_bytes);
+  if (!created) return created.err();
+  std::shared_ptr<partition> np = std::move(created.value());
+  // Written in one transaction; whatever fails leaves an incomplete
+  // partition, removed here (and by recovery if the process dies first).
+  auto filled = [&]() -> model::result<void> {
+    auto rt = lmdb::txn::begin(src.env_, false);
+    if (!rt) return rt.err();
+    auto wt = lmdb::txn::begin(np->env_, true);
+    if (!wt) return wt.err();
+    if (auto r = copy_db(*rt, src.blocks_, *wt, np->blocks_); !r) return r;
+    if (auto r = copy_db(*rt, src.bsum_, *wt, np->bsum_); !r) return r;
+    if (auto r = copy_db(*rt, src.schemas_, *wt, np->schemas_); !r) return r;
+    if (auto d = rt->get(src.info_, dictionary_key)) {
+      if (auto r = wt->put(np->info_, dictionary_key, *d); !r) return r;
+    }
+    std::string summary;
+    {
+      std::lock_guard lock(src.mu_);
+      summary = src.summary_;
+    }
+    // The index: every key's postings in order (DUPSORT gives them
+    // sorted), re-cut into chunks. Key hashes are kept for a summary when
+    // src has none.
+    const bool need_summary = summary.empty();
+    std::vector<std::uint64_t> hashes;
+    {
+      auto ic = lmdb::cursor::open(*rt, src.idx_);
+      if (!ic) return ic.err();
+      auto sc = lmdb::cursor::open(*wt, np->sidx_);
+      if (!sc) return sc.err();
+      chunk_writer w;
+      std::vector<std::uint32_t> values;
+      auto flush = [&]() -> model::result<void> {
+        while (w.ready()) {
+          auto [k, v] = w.take();
+          if (auto r = sc->put(k, v, MDB_APPEND); !r) return r;
+        }
+        return {};
+      };
+      std::string_view k, v;
+      for (auto more = ic->move(MDB_FIRST, &k, &v);; more = ic->move(MDB_NEXT_NODUP, &k, &v)) {
+        if (!more) return more.err();
+        if (!*more) break;
+        values.clear();
+        auto n = ic->count();
+        if (!n) return n.err();
+        if (*n <= 1) {
+          if (v.size() == 4) values.push_back(get_be32(v));
+        } else {
+          std::string_view dk, dv;
+          for (auto page = ic->move(MDB_GET_MULTIPLE, &dk, &dv);;
+               page = ic->move(MDB_NEXT_MULTIPLE, &dk, &dv)) {
+            if (!page) return page.err();
+            if (!*page) break;
+            for (std::size_t i = 0; i + 4 <= dv.size(); i += 4) values.push_back(get_be32(dv, i));
+          }
+        }
+        if (values.empty() || k.empty() || k.size() > chunk_max_key) continue;
+        if (need_summary) hashes.push_back(stable_hash(k));
+        w.add(k, values);
+        if (auto r = flush(); !r) return r;
+      }
+      w.finish();
+      if (auto r = flush(); !r) return r;
+    }
+    if (need_summary) {
+      // An unsealed source (retired when its map was full): its keys are
+      // summarised now; its uids are only in the block summaries.
+      bloom b = bloom::sized_for(hashes.size());
+      for (auto h : hashes) b.add(h);
+      b.write(summary);
+      nm.summary_has_uids = false;
+    }
+    if (auto r = wt->put(np->info_, "summary", summary); !r) return r;
+    // The commit point: complete and sealed, with everything above.
+    nm.complete = true;
+    nm.sealed = true;
+    if (auto r = wt->put(np->info_, "meta", encode_meta(nm)); !r) return r;
+    return wt->commit();
+  }();
+  if (!filled) {
+    np.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    return filled.err();
+  }
+  np.reset();
+  // Opened afresh: the object loads the meta, summary and dictionary that
+  // were just written.
+  return open(dir, map_bytes, false);
+}
+
+}  // namespace coop::tm::detail
