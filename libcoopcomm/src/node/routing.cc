@@ -51,8 +51,11 @@ result<void> node_impl::post_outgoing(const envelope::item_view& it, const send_
   const std::size_t max_bytes = cfg_.limits.max_frame_bytes / 2;
   if (inbox_.empty() || inbox_.back().spans.size() >= cfg_.limits.batch_items ||
       (!inbox_.back().spans.empty() && inbox_.back().bytes.size() + size + 64 > max_bytes)) {
+    // Room for a few dozen messages; a busy batch grows by doubling. (A
+    // batch sized for batch_items up front would keep hundreds of KiB per
+    // message alive in the peers' queues at low rates.)
     auto& b = inbox_.emplace_back();
-    const std::size_t n = std::min<std::size_t>(cfg_.limits.batch_items, 4096);
+    const std::size_t n = std::min<std::size_t>(cfg_.limits.batch_items, 32);
     b.bytes.reserve(std::min(max_bytes, n * (size + 64)));
     b.spans.reserve(n);
     b.digests.reserve(n);
@@ -256,6 +259,9 @@ void node_impl::send_batches(std::vector<outgoing_batch>& batches) {
     h.digests = std::move(b.digests);
     auto [header_bytes, signature] = envelope::sign_header(key_, std::move(h));
     ++stats_.envelopes_signed;
+    // The items stay in memory until every peer's queue let them go:
+    // without the slack that doubling left.
+    if (b.bytes.capacity() > b.bytes.size() + b.bytes.size() / 4 + 4096) b.bytes.shrink_to_fit();
     auto part = std::make_shared<const signed_part>(
         signed_part{std::move(header_bytes), std::move(signature), {}, std::move(b.bytes)});
     route_cache cache;
