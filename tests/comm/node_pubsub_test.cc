@@ -2,6 +2,9 @@
 // mutually authenticated TLS 1.3 on loopback.
 #include <doctest/doctest.h>
 
+#include <mutex>
+#include <stdexcept>
+
 #include "comm_support.h"
 
 using namespace coop::comm;
@@ -61,6 +64,64 @@ TEST_CASE("a publication reaches a subscriber whose prefix covers it, segment-wi
   CHECK(st.envelopes_signed >= 1);
   CHECK(st.envelopes_signed <= 3);
   CHECK(s.b->stats().delivered == 3);
+}
+
+TEST_CASE("a subscription handler that throws is logged, and delivery goes on") {
+  pair_of_sites s;
+  std::atomic<int> thrown{0};
+  inbox got;
+  REQUIRE(s.b->subscribe("/coop/x", [&](const message& m) {
+    if (m.payload == "bad") {
+      ++thrown;
+      throw std::runtime_error("application bug");
+    }
+  }).ok());
+  REQUIRE(s.b->subscribe("/coop", got.handler()).ok());
+  REQUIRE(eventually([&] { return peer_subscribed(*s.a, "site-b", "/coop/x"); }));
+  REQUIRE(s.a->publish("/coop/x", "text/plain", "bad").ok());
+  REQUIRE(s.a->publish("/coop/x", "text/plain", "after").ok());
+  REQUIRE(eventually([&] { return got.size() >= 2; }));
+  CHECK(thrown == 1);
+  auto m = got.messages();
+  CHECK(m[0].payload == "bad");  // the other subscription still had it
+  CHECK(m[1].payload == "after");
+  CHECK(state_of(*s.b, "site-a") == peer_state::up);
+  CHECK(s.b->stats().protocol_errors == 0);
+  bool logged = false;
+  for (const auto& r : s.b->refusals())
+    logged = logged || (r.what == "deliver" && r.topic == "/coop/x" &&
+                        r.reason == "subscription handler threw: application bug");
+  CHECK(logged);
+}
+
+TEST_CASE("a peer's last messages are delivered before it is reported down") {
+  // The envelopes are verified on another thread while the connection's end
+  // is read: the end waits for them. Several rounds, as the race is narrow.
+  for (int round = 0; round < 30; ++round) {
+    CAPTURE(round);
+    pair_of_sites s;
+    std::mutex mu;
+    std::vector<std::string> seen;
+    s.b->on_status([&](const peer_status& st) {
+      if (st.state != peer_state::down) return;
+      std::lock_guard lock(mu);
+      seen.push_back("down");
+    });
+    REQUIRE(s.b->subscribe("/coop/x", [&](const message& m) {
+      std::lock_guard lock(mu);
+      seen.push_back(m.payload);
+    }).ok());
+    REQUIRE(eventually([&] { return peer_subscribed(*s.a, "site-b", "/coop/x"); }));
+    REQUIRE(s.a->publish("/coop/x", "text/plain", "last words").ok());
+    s.a->stop(std::chrono::seconds(2));
+    REQUIRE(eventually([&] {
+      std::lock_guard lock(mu);
+      return seen.size() >= 2;
+    }));
+    std::lock_guard lock(mu);
+    CHECK(seen[0] == "last words");
+    CHECK(seen[1] == "down");
+  }
 }
 
 TEST_CASE("publications nobody subscribed to are counted at once and never signed") {

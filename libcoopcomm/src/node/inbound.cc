@@ -27,19 +27,32 @@ verb verb_of(envelope::kind k) {
 
 void node_impl::check_envelope(std::shared_ptr<session> from, checked_envelope c) {
   asio::post(verify_io_, [this, from = std::move(from), c = std::move(c)]() mutable {
-    envelope::check_context ctx{&cfg_, &verifier_, now_ns(), limits_};
-    c.header = envelope::verify(c.env, ctx);
-    // Our own envelopes coming back through a cycle are dropped whole.
-    if (c.header && c.header->origin != self_) {
-      c.items.reserve(c.env.items.size());
-      for (const auto raw : c.env.items) {
-        std::vector<capnp::word> copy;
-        c.items.push_back(envelope::open_item_view(raw, *c.header, limits_, copy));
-        if (!copy.empty()) c.copies.push_back(std::move(copy));  // the views point into it
+    try {
+      envelope::check_context ctx{&cfg_, &verifier_, now_ns(), limits_};
+      c.header = envelope::verify(c.env, ctx);
+      // Our own envelopes coming back through a cycle are dropped whole.
+      if (c.header && c.header->origin != self_) {
+        c.items.reserve(c.env.items.size());
+        for (const auto raw : c.env.items) {
+          std::vector<capnp::word> copy;
+          c.items.push_back(envelope::open_item_view(raw, *c.header, limits_, copy));
+          if (!copy.empty()) c.copies.push_back(std::move(copy));  // the views point into it
+        }
       }
+    } catch (const std::exception& e) {  // out of memory: the envelope is refused whole
+      c.items.clear();
+      c.header = error{errc::signature, std::string("envelope not checked: ") + e.what()};
     }
     asio::post(io_, [this, from = std::move(from), c = std::move(c)]() mutable {
-      on_envelope(*from, c);
+      // A node that is stopping delivers nothing more (its handlers could
+      // no longer publish or answer).
+      if (!stopping_) {
+        auto handled = wire_io::guard("envelope", [&]() -> result<void> {
+          on_envelope(*from, c);
+          return {};
+        });
+        if (!handled) from->protocol_error(handled.err().message);
+      }
       from->envelope_done(std::move(c.frame));
     });
   });
@@ -182,7 +195,14 @@ void node_impl::deliver(const message& m) {
   bool any = false;
   for (const auto& [id, handler] : matched) {
     if (matched.size() > 1 && subscriptions_.count(id) == 0) continue;
-    (*handler)(m);
+    try {
+      (*handler)(m);
+    } catch (const std::exception& e) {
+      // The application's fault, not the peer's: logged, and the other
+      // handlers still get the message.
+      note_refusal(m.from, m.origin, m.topic, "deliver",
+                   std::string("subscription handler threw: ") + e.what());
+    }
     any = true;
   }
   if (any) ++stats_.delivered;

@@ -128,6 +128,7 @@ class node_impl {
   // --- I/O thread ---
   void flush_outgoing();
   void schedule_flush();       // runs flush_outgoing now, or after the linger
+  void flush_full();           // flushes now when a full batch waits (cancels the linger)
   bool has_recipient(const envelope::item& it) const;
   void refresh_recipients();   // recipients_ from the peers' subscriptions now
   // Signs each batch taken from the inbox and routes its items.

@@ -63,22 +63,37 @@ result<void> node_impl::post_outgoing(const envelope::item_view& it, const send_
   }
   outgoing_batch& b = inbox_.back();
   const std::size_t at = b.bytes.size();
-  envelope::encode_item_into(it, static_cast<std::uint32_t>(b.spans.size()), b.bytes);
-  const std::string_view one(b.bytes.data() + at, b.bytes.size() - at);
-  b.spans.emplace_back(static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(one.size()));
-  b.digests.push_back(crypto::sha256(one));
-  outgoing_batch::route r{it.k, 0, static_cast<std::uint32_t>(it.topic.size()), 0,
-                          static_cast<std::uint32_t>(it.destination.size())};
-  if (!b.routes.empty() && b.routes.back().topic_size == r.topic_size &&
-      std::string_view(b.names).substr(b.routes.back().topic_at, r.topic_size) == it.topic) {
-    r.topic_at = b.routes.back().topic_at;
-  } else {
-    r.topic_at = static_cast<std::uint32_t>(b.names.size());
-    b.names.append(it.topic);
+  const std::size_t names_at = b.names.size();
+  try {
+    envelope::encode_item_into(it, static_cast<std::uint32_t>(b.spans.size()), b.bytes);
+    const std::string_view one(b.bytes.data() + at, b.bytes.size() - at);
+    const auto digest = crypto::sha256(one);
+    outgoing_batch::route r{it.k, 0, static_cast<std::uint32_t>(it.topic.size()), 0,
+                            static_cast<std::uint32_t>(it.destination.size())};
+    if (!b.routes.empty() && b.routes.back().topic_size == r.topic_size &&
+        std::string_view(b.names).substr(b.routes.back().topic_at, r.topic_size) == it.topic) {
+      r.topic_at = b.routes.back().topic_at;
+    } else {
+      r.topic_at = static_cast<std::uint32_t>(b.names.size());
+      b.names.append(it.topic);
+    }
+    r.dest_at = static_cast<std::uint32_t>(b.names.size());
+    b.names.append(it.destination);
+    // Room first, so that the three pushes below cannot fail half-way.
+    b.spans.reserve(b.spans.size() + 1);
+    b.digests.reserve(b.digests.size() + 1);
+    b.routes.reserve(b.routes.size() + 1);
+    b.spans.emplace_back(static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(one.size()));
+    b.digests.push_back(digest);
+    b.routes.push_back(r);
+  } catch (const std::exception& e) {
+    // Out of memory (or a message Cap'n Proto cannot hold): the batch is
+    // left as it was, and an empty one is not kept.
+    b.bytes.resize(at);
+    b.names.resize(names_at);
+    if (b.spans.empty()) inbox_.pop_back();
+    return error{errc::overloaded, std::string("cannot queue the message: ") + e.what()};
   }
-  r.dest_at = static_cast<std::uint32_t>(b.names.size());
-  b.names.append(it.destination);
-  b.routes.push_back(r);
   b.weight += size;
   inbox_bytes_ += size;
   ++inbox_items_;
@@ -86,6 +101,9 @@ result<void> node_impl::post_outgoing(const envelope::item_view& it, const send_
   if (!flush_posted_) {
     flush_posted_ = true;
     asio::post(io_, [this] { schedule_flush(); });
+  } else if (b.spans.size() == cfg_.limits.batch_items) {
+    // A full batch gains nothing from the linger: flush it now.
+    asio::post(io_, [this] { flush_full(); });
   }
   return {};
 }
@@ -97,6 +115,17 @@ void node_impl::stage(envelope::item it) {
     flush_posted_ = true;
     asio::post(io_, [this] { schedule_flush(); });
   }
+}
+
+void node_impl::flush_full() {
+  {
+    std::lock_guard lock(inbox_mutex_);
+    if (inbox_.empty() || inbox_.front().spans.size() < cfg_.limits.batch_items) return;
+  }
+  // A pending linger timer would flush what is left later: cancelled (its
+  // handler then does nothing), flush_outgoing decides whether more follows.
+  if (flush_timer_) flush_timer_->cancel();
+  flush_outgoing();
 }
 
 void node_impl::schedule_flush() {

@@ -91,8 +91,8 @@ void session::read_header() {
                    [self](const boost::system::error_code& ec, std::size_t) {
                      if (self->phase_ == phase::closed) return;
                      if (ec) {
-                       self->close(ec == asio::error::eof ? "connection closed by peer"
-                                                          : "read failed: " + ec.message());
+                       self->end_reading(ec == asio::error::eof ? "connection closed by peer"
+                                                                : "read failed: " + ec.message());
                        return;
                      }
                      auto n = wire_io::check_frame_header(self->header_, self->owner_.limits_);
@@ -120,7 +120,7 @@ void session::read_body(std::size_t n) {
                    [self](const boost::system::error_code& ec, std::size_t) {
                      if (self->phase_ == phase::closed) return;
                      if (ec) {
-                       self->close("read failed: " + ec.message());
+                       self->end_reading("read failed: " + ec.message());
                        return;
                      }
                      self->on_frame();
@@ -207,7 +207,7 @@ void session::on_frame() {
       }
       case wire::Frame::PONG: return {};
       case wire::Frame::BYE:
-        close("peer said bye: " + text_of(f.getBye()), true);
+        end_reading("peer said bye: " + text_of(f.getBye()), true);
         return {};
       default: return error{errc::protocol, "unknown frame type"};
     }
@@ -216,7 +216,7 @@ void session::on_frame() {
     protocol_error(handled.err().message);
     return;
   }
-  if (phase_ == phase::closed) return;
+  if (phase_ == phase::closed || read_ended_) return;
   arm_idle();
   if (rate_allows_read(items, body_bytes_ + 4)) {
     continue_reading();
@@ -234,7 +234,18 @@ void session::on_frame() {
   });
 }
 
+void session::end_reading(const std::string& reason, bool graceful) {
+  if (checking_ == 0) {
+    close(reason, graceful);
+    return;
+  }
+  read_ended_ = true;
+  end_reason_ = reason;
+  end_graceful_ = graceful;
+}
+
 void session::continue_reading() {
+  if (read_ended_) return;
   // One envelope being checked and one waiting keep both threads busy;
   // more would only hold memory.
   constexpr std::size_t max_checking = 2;
@@ -247,8 +258,14 @@ void session::continue_reading() {
 
 void session::envelope_done(std::shared_ptr<std::vector<capnp::word>> frame) {
   --checking_;
-  if (frame && spare_frames_.size() < 2 && frame.use_count() == 1)
+  // One spare buffer, and not one grown by a rare large frame.
+  if (frame && spare_frames_.empty() && frame.use_count() == 1 &&
+      frame->size() * sizeof(capnp::word) <= (std::size_t{256} << 10))
     spare_frames_.push_back(std::move(frame));
+  if (read_ended_) {
+    if (checking_ == 0) close(end_reason_, end_graceful_);
+    return;
+  }
   if (read_waits_ && phase_ != phase::closed) {
     read_waits_ = false;
     arm_idle();

@@ -35,6 +35,12 @@ class session : public std::enable_shared_from_this<session> {
   /// An envelope this session read has been handled (I/O thread): `frame`,
   /// its buffer, can be read into again, and reading resumes if it waited.
   void envelope_done(std::shared_ptr<std::vector<capnp::word>> frame);
+  /// Closes, as close(), once the envelopes already handed over for
+  /// checking are handled (so a peer's last messages are delivered before
+  /// it is reported down); reads nothing more meanwhile.
+  void end_reading(const std::string& reason, bool graceful = false);
+  /// Cuts the peer off for a malformed frame or a protocol violation.
+  void protocol_error(const std::string& reason);
   /// Closes now (or after the pending writes when `graceful`).
   void close(const std::string& reason, bool graceful = false);
 
@@ -75,7 +81,6 @@ class session : public std::enable_shared_from_this<session> {
   void compose_items(std::size_t budget, std::string& out);
   void arm_idle();
   void arm_keepalive();
-  void protocol_error(const std::string& reason);
   bool rate_allows_read(std::size_t items, std::size_t bytes);
 
   node_impl& owner_;
@@ -103,6 +108,9 @@ class session : public std::enable_shared_from_this<session> {
   std::vector<std::shared_ptr<std::vector<capnp::word>>> spare_frames_;
   std::size_t checking_ = 0;   // envelopes handed over, not yet handled
   bool read_waits_ = false;    // reading stopped until checking_ drops
+  bool read_ended_ = false;    // end_reading(): close once checking_ is 0
+  std::string end_reason_;
+  bool end_graceful_ = false;
 
   std::deque<std::string> control_;
   std::deque<queued_item> items_;
