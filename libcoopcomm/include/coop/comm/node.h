@@ -13,7 +13,8 @@
 // else may be called from them. Publishing never blocks unless asked to.
 //
 // Delivery: publish and send are at-most-once: every message dropped on the
-// way (full queue, no route, refused) is counted in `stats()`. Requests are
+// way (full queue, no route, refused) is counted in `stats()`; a publication
+// goes to the peers subscribed when publish() is called. Requests are
 // at-least-once: re-sent when the link to the destination comes back, and
 // de-duplicated by the responder, so a handler sees a request once and the
 // caller gets one answer. See docs/protocol.md.
