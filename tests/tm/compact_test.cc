@@ -184,7 +184,7 @@ TEST_CASE("chunks: damage is reported with the chunk's key and the byte offset")
   }
 }
 
-TEST_CASE("compaction: sealed partitions get a packed index; answers stay, the store shrinks") {
+TEST_CASE("compaction: sealed partitions get a packed index, answers stay, the store shrinks") {
   temp_dir dir;
   fake_clock clock(epoch + 86400 * sec);
   auto opts = test_options(dir.path(), &clock);
@@ -283,17 +283,24 @@ TEST_CASE("compaction: a cursor opened before the rewrite reads on to the end") 
   CHECK(all(*s, q).size() == 3000);  // a new query reads the compact partitions
 }
 
-TEST_CASE("compaction crash: the old partition or the new one is in use, never both") {
+// The starting point of the crash tests: connections() in a closed store
+// written with compaction off, and the answers it gave.
+struct uncompacted_store {
   temp_dir dir;
-  fake_clock clock(epoch + 86400 * sec);
-  auto opts = test_options(dir.path(), &clock);
-  opts.compact_sealed = false;
-  const auto events = connections();
+  fake_clock clock{epoch + 86400 * sec};
+  store_options opts = test_options(dir.path(), &clock);
   std::vector<std::vector<std::uint64_t>> before;
-  {
-    store s = make_store(opts, events);
+  uncompacted_store() {
+    opts.compact_sealed = false;
+    store s = make_store(opts, connections());
     before = answers(s);
   }
+};
+
+TEST_CASE("compaction crash: the old partition or the new one is in use, never both") {
+  uncompacted_store u;
+  auto& opts = u.opts;
+  const auto& before = u.before;
   // The oldest (sealed) partition, rewritten by hand as compaction would.
   auto parts = on_disk(opts);
   const std::uint64_t old_id = parts.begin()->first;
@@ -356,17 +363,10 @@ TEST_CASE("compaction crash: the old partition or the new one is in use, never b
 }
 
 TEST_CASE("compaction crash: killed at random moments of a rewrite, every event is there once") {
-  temp_dir dir;
-  fake_clock clock(epoch + 86400 * sec);
-  auto opts = test_options(dir.path(), &clock);
-  opts.compact_sealed = false;
-  const auto events = connections();
-  std::vector<std::vector<std::uint64_t>> before;
-  {
-    store s = make_store(opts, events);
-    before = answers(s);
-  }
-  const auto pristine = dir.path() / "pristine";
+  uncompacted_store u;
+  auto& opts = u.opts;
+  const auto& before = u.before;
+  const auto pristine = u.dir.path() / "pristine";
   std::filesystem::rename(opts.root, pristine);
   std::mt19937 rng(20261128);
   int finished = 0, partial = 0;
@@ -409,7 +409,7 @@ TEST_CASE("compaction crash: killed at random moments of a rewrite, every event 
                  << " killed with some partitions compacted and others not");
 }
 
-TEST_CASE("a damaged index chunk is reported by verify; queries read that partition whole") {
+TEST_CASE("a damaged index chunk is reported by verify, queries read that partition whole") {
   temp_dir dir;
   fake_clock clock(epoch + 86400 * sec);
   auto opts = test_options(dir.path(), &clock);
