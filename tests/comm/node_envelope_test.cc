@@ -90,7 +90,7 @@ struct envelope_case {
 
 }  // namespace
 
-TEST_CASE("a genuine envelope is delivered once; its copy is a counted duplicate") {
+TEST_CASE("a genuine envelope is delivered once, its copy is a counted duplicate") {
   envelope_case c;
   raw_peer p;
   c.connect(p);

@@ -60,7 +60,7 @@ struct flow_case {
 
 }  // namespace
 
-TEST_CASE("a stalled peer's queue stays bounded and drops the newest; others get everything") {
+TEST_CASE("a stalled peer's queue stays bounded and drops the newest, others get everything") {
   flow_case f("");
   f.publish("/coop/bulk", 6000);
   auto b = f.status("site-b");
@@ -81,7 +81,7 @@ TEST_CASE("drop-oldest keeps the newest messages queued for the stalled peer") {
   CHECK(f.at_c.size() == 6000);
 }
 
-TEST_CASE("the disconnect policy cuts the stalled peer off; the others carry on") {
+TEST_CASE("the disconnect policy cuts the stalled peer off, the others carry on") {
   flow_case f("overflow /coop/critical disconnect\n");
   f.publish("/coop/critical", 6000);
   REQUIRE(eventually([&] { return f.status("site-b").state != peer_state::up; }));

@@ -86,7 +86,7 @@ TEST_CASE("an approved request reaches its handler and the requester gets the an
   CHECK(list[0].state == approval_state::approved);
 }
 
-TEST_CASE("a refused request never reaches the handler; the requester learns why") {
+TEST_CASE("a refused request never reaches the handler, the requester learns why") {
   approval_case c;
   completion done;
   REQUIRE(c.b->request("site-a", "/coop/query/host", "", "10.0.0.10", done.handler()).ok());

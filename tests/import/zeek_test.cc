@@ -171,7 +171,7 @@ std::string read_all(const fs::path& p) {
   return {std::istreambuf_iterator<char>(in), {}};
 }
 
-TEST_CASE("zeek: gzip input gives the same events; damaged gzip is reported with the line") {
+TEST_CASE("zeek: gzip input gives the same events, damaged gzip is reported with the line") {
   const fs::path dir = fs::temp_directory_path() / ("coop-import-gz-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const std::string text = read_all(fixture("http-escapes.log"));

@@ -113,7 +113,7 @@ TEST_CASE("a version inserted between two known ones must fit both") {
   CHECK(reg.add(schema("login", 2, mid)).ok());
 }
 
-TEST_CASE("evolution: a required field may become optional only with a default; defaults never change") {
+TEST_CASE("evolution: a required field may become optional only with a default, defaults never change") {
   registry reg;
   REQUIRE(reg.add(v1()).ok());
   auto fields = v1().fields();

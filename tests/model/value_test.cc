@@ -31,7 +31,7 @@ TEST_CASE("kinds follow the alternatives") {
   CHECK(value{record_value{}}.kind() == type_kind::record);
 }
 
-TEST_CASE("total order: by kind first, then by value; reals totally ordered") {
+TEST_CASE("total order: by kind first, then by value, reals totally ordered") {
   std::vector<value> vs = {value{"b"}, value{2u}, value{}, value{"a"}, value{1u}, value{true},
                            value{std::nan("")}, value{-HUGE_VAL}, value{0.0}};
   std::sort(vs.begin(), vs.end());
@@ -48,7 +48,7 @@ TEST_CASE("total order: by kind first, then by value; reals totally ordered") {
   CHECK(value{0.0} != value{-0.0});
 }
 
-TEST_CASE("sets are sorted and unique; tables keep the last duplicate") {
+TEST_CASE("sets are sorted and unique, tables keep the last duplicate") {
   auto s = value::make_set({value{3u}, value{1u}, value{3u}, value{2u}});
   CHECK(s.get<set_value>().elements.size() == 3);
   CHECK(s.to_string() == "{1, 2, 3}");

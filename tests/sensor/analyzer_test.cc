@@ -104,7 +104,7 @@ TEST_CASE("DNS over UDP: query and reply with answers, names in lower case") {
   CHECK(field(rep[0], "trans_id") == "4660");
 }
 
-TEST_CASE("SSH: version strings of both sides; syslog over UDP: facility and severity") {
+TEST_CASE("SSH: version strings of both sides, syslog over UDP: facility and severity") {
   auto ev =
       tcp_dialogue(2222, {{false, "SSH-2.0-OpenSSH_9.2\r\n"}, {true, "SSH-2.0-PuTTY\r\n"}}).go();
   auto ssh = of_type(ev, catalogue::ssh_login);

@@ -50,7 +50,7 @@ TEST_CASE("a complete TCP session is SF with Zeek's history and sequence-space s
   CHECK(e.validate().ok());
 }
 
-TEST_CASE("a SYN answered by a RST is REJ; an unanswered SYN is S0") {
+TEST_CASE("a SYN answered by a RST is REJ, an unanswered SYN is S0") {
   run r;
   r.add(1.0, ether(ipv4(host(1), host(2), 6, tcp(1234, 23, 7, 0, SYN))));
   r.add(1.1, ether(ipv4(host(2), host(1), 6, tcp(23, 1234, 0, 8, RST | ACK))));
@@ -131,7 +131,7 @@ TEST_CASE("ICMP echo request and reply share one connection, type and counterpar
 }
 
 TEST_CASE(
-    "the connection table never exceeds its limit; evictions are counted and still reported") {
+    "the connection table never exceeds its limit, evictions are counted and still reported") {
   run r;
   for (unsigned i = 0; i < 500; ++i) {
     r.add(1.0 + i * 0.001, ether(ipv4(host(1), host(2), 17, udp(1000 + i, 53, "q"))));

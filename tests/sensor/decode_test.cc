@@ -99,7 +99,7 @@ TEST_CASE("fragments never hold more than the configured memory") {
   CHECK(st.fragment_drops >= 130);  // at most ~64 KiB of 1 KiB fragments stay
 }
 
-TEST_CASE("GRE tunnels are decapsulated; inner connections name their tunnel") {
+TEST_CASE("GRE tunnels are decapsulated, inner connections name their tunnel") {
   run r;
   bytes inner = ipv4(host(5), host(6), 6, tcp(2222, 22, 1, 0, SYN));
   r.add(1.0, ether(ipv4(0xc0000201, 0xc0000202, 47, gre(inner))));
