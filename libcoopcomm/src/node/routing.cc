@@ -79,10 +79,14 @@ result<void> node_impl::post_outgoing(const envelope::item_view& it, const send_
     }
     r.dest_at = static_cast<std::uint32_t>(b.names.size());
     b.names.append(it.destination);
-    // Room first, so that the three pushes below cannot fail half-way.
-    b.spans.reserve(b.spans.size() + 1);
-    b.digests.reserve(b.digests.size() + 1);
-    b.routes.reserve(b.routes.size() + 1);
+    // Room first (doubling), so that the three pushes below cannot fail
+    // half-way.
+    auto room_for_one = [](auto& v) {
+      if (v.size() == v.capacity()) v.reserve(std::max<std::size_t>(16, 2 * v.capacity()));
+    };
+    room_for_one(b.spans);
+    room_for_one(b.digests);
+    room_for_one(b.routes);
     b.spans.emplace_back(static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(one.size()));
     b.digests.push_back(digest);
     b.routes.push_back(r);
