@@ -123,13 +123,13 @@ TEST_CASE("vector 2: an item, its envelope header and the Ed25519 signature") {
   // go through the scratch copy): the same item either way, and a tampered
   // byte is refused on both paths.
   const std::string bytes = unhex(vector_hex("item"));
-  std::vector<capnp::word> aligned(bytes.size() / 8);
+  wire_io::word_buffer aligned(bytes.size() / 8);
   std::memcpy(aligned.data(), bytes.data(), bytes.size());
   std::string shifted = " " + bytes;
   for (const std::string_view in :
        {std::string_view(reinterpret_cast<const char*>(aligned.data()), bytes.size()),
         std::string_view(shifted).substr(1)}) {
-    std::vector<capnp::word> scratch;
+    wire_io::word_buffer scratch;
     auto view = envelope::open_item_view(in, *header, {}, scratch);
     REQUIRE(view.ok());
     CHECK(view->payload == "192.0.2.7");

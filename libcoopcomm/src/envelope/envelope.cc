@@ -116,14 +116,14 @@ item item_view::to_item() const {
 }
 
 result<item> decode_item(std::string_view bytes, const wire_io::message_limits& limits) {
-  std::vector<capnp::word> scratch;
+  wire_io::word_buffer scratch;
   auto v = decode_item_view(bytes, limits, scratch);
   if (!v) return v.err();
   return v->to_item();
 }
 
 result<item_view> decode_item_view(std::string_view bytes, const wire_io::message_limits& limits,
-                                   std::vector<capnp::word>& scratch) {
+                                   wire_io::word_buffer& scratch) {
   wire_io::message_view m;
   if (auto r = wire_io::open_message_view(
           {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}, limits, m, scratch);
@@ -256,7 +256,7 @@ result<header> verify(const envelope_view& e, check_context& ctx) {
 
 result<item> open_item(std::string_view bytes, const header& h,
                        const wire_io::message_limits& limits) {
-  std::vector<capnp::word> scratch;
+  wire_io::word_buffer scratch;
   auto v = open_item_view(bytes, h, limits, scratch);
   if (!v) return v.err();
   return v->to_item();
@@ -264,7 +264,7 @@ result<item> open_item(std::string_view bytes, const header& h,
 
 result<item_view> open_item_view(std::string_view bytes, const header& h,
                                  const wire_io::message_limits& limits,
-                                 std::vector<capnp::word>& scratch) {
+                                 wire_io::word_buffer& scratch) {
   auto it = decode_item_view(bytes, limits, scratch);
   if (!it) return it.err();
   if (it->index >= h.digests.size())

@@ -107,7 +107,7 @@ result<item> decode_item(std::string_view bytes, const wire_io::message_limits& 
 /// Parses a serialised item under `limits` without copying it: the views
 /// point into `bytes`, or into `scratch` when `bytes` is not 8-byte aligned.
 result<item_view> decode_item_view(std::string_view bytes, const wire_io::message_limits& limits,
-                                   std::vector<capnp::word>& scratch);
+                                   wire_io::word_buffer& scratch);
 
 /// Serialises `h` (its digests already filled).
 std::string encode_header(const header& h);
@@ -157,6 +157,6 @@ result<item> open_item(std::string_view bytes, const header& h, const wire_io::m
 /// open_item() without copies: views as decode_item_view().
 result<item_view> open_item_view(std::string_view bytes, const header& h,
                                  const wire_io::message_limits& limits,
-                                 std::vector<capnp::word>& scratch);
+                                 wire_io::word_buffer& scratch);
 
 }  // namespace coop::comm::envelope

@@ -34,7 +34,7 @@ void node_impl::check_envelope(std::shared_ptr<session> from, checked_envelope c
       if (c.header && c.header->origin != self_) {
         c.items.reserve(c.env.items.size());
         for (const auto raw : c.env.items) {
-          std::vector<capnp::word> copy;
+          wire_io::word_buffer copy;
           c.items.push_back(envelope::open_item_view(raw, *c.header, limits_, copy));
           if (!copy.empty()) c.copies.push_back(std::move(copy));  // the views point into it
         }

@@ -157,11 +157,11 @@ class node_impl {
   /// An envelope a session received, checked on the verifying thread: views
   /// into `frame`, which it keeps alive.
   struct checked_envelope {
-    std::shared_ptr<std::vector<capnp::word>> frame;
+    std::shared_ptr<wire_io::word_buffer> frame;
     envelope::envelope_view env;
     result<envelope::header> header = error{errc::signature, "not checked"};
     std::vector<result<envelope::item_view>> items;  // when the header verified
-    std::vector<std::vector<capnp::word>> copies;    // of items that were not word-aligned
+    std::vector<wire_io::word_buffer> copies;    // of items that were not word-aligned
   };
   /// Verifies `c`'s signature and each item's digest on the verifying
   /// thread, then hands it back to the I/O thread (on_envelope, then

@@ -108,7 +108,7 @@ void session::read_body(std::size_t n) {
   auto self = shared_from_this();
   if (!body_) {
     if (spare_frames_.empty()) {
-      body_ = std::make_shared<std::vector<capnp::word>>();
+      body_ = std::make_shared<wire_io::word_buffer>();
     } else {
       body_ = std::move(spare_frames_.back());
       spare_frames_.pop_back();
@@ -130,7 +130,7 @@ void session::read_body(std::size_t n) {
 void session::on_frame() {
   auto self = shared_from_this();
   wire_io::message_view frame;
-  std::vector<capnp::word> unused;  // body_ is aligned: never needed
+  wire_io::word_buffer unused;  // body_ is aligned: never needed
   auto opened = wire_io::open_message_view(
       {reinterpret_cast<const std::uint8_t*>(body_->data()), body_bytes_}, owner_.limits_, frame,
       unused);
@@ -256,7 +256,7 @@ void session::continue_reading() {
   read_header();
 }
 
-void session::envelope_done(std::shared_ptr<std::vector<capnp::word>> frame) {
+void session::envelope_done(std::shared_ptr<wire_io::word_buffer> frame) {
   --checking_;
   // One spare buffer, and not one grown by a rare large frame.
   if (frame && spare_frames_.empty() && frame.use_count() == 1 &&

@@ -34,7 +34,7 @@ class session : public std::enable_shared_from_this<session> {
   void refuse_and_close(std::uint16_t code, const std::string& reason);
   /// An envelope this session read has been handled (I/O thread): `frame`,
   /// its buffer, can be read into again, and reading resumes if it waited.
-  void envelope_done(std::shared_ptr<std::vector<capnp::word>> frame);
+  void envelope_done(std::shared_ptr<wire_io::word_buffer> frame);
   /// Closes, as close(), once the envelopes already handed over for
   /// checking are handled (so a peer's last messages are delivered before
   /// it is reported down); reads nothing more meanwhile.
@@ -103,9 +103,9 @@ class session : public std::enable_shared_from_this<session> {
   // (and the items inside, word-aligned too); body_bytes_ of it are used.
   // An envelope's frame goes to the verifying thread with its buffer; the
   // buffers come back for reuse (spare_frames_).
-  std::shared_ptr<std::vector<capnp::word>> body_;
+  std::shared_ptr<wire_io::word_buffer> body_;
   std::size_t body_bytes_ = 0;
-  std::vector<std::shared_ptr<std::vector<capnp::word>>> spare_frames_;
+  std::vector<std::shared_ptr<wire_io::word_buffer>> spare_frames_;
   std::size_t checking_ = 0;   // envelopes handed over, not yet handled
   bool read_waits_ = false;    // reading stopped until checking_ drops
   bool read_ended_ = false;    // end_reading(): close once checking_ is 0

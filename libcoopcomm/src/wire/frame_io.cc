@@ -84,13 +84,13 @@ result<message> open_message(std::span<const std::uint8_t> bytes, const message_
 }
 
 result<void> open_message_view(std::span<const std::uint8_t> bytes, const message_limits& limits,
-                               message_view& out, std::vector<capnp::word>& scratch) {
+                               message_view& out, wire_io::word_buffer& scratch) {
   if (auto c = check_message(bytes, limits); !c) return c.err();
   const capnp::word* words = reinterpret_cast<const capnp::word*>(bytes.data());
   if (reinterpret_cast<std::uintptr_t>(bytes.data()) % alignof(capnp::word) != 0) {
     scratch.resize(bytes.size() / 8);
     std::memcpy(scratch.data(), bytes.data(), bytes.size());
-    words = scratch.data();
+    words = reinterpret_cast<const capnp::word*>(scratch.data());
   }
   const auto options = options_for(bytes.size(), limits);
   return guard("message", [&]() -> result<void> {

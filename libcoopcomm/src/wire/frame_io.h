@@ -25,6 +25,11 @@ namespace coop::comm::wire_io {
 /// The protocol version this code speaks (and the only one so far).
 inline constexpr std::uint16_t protocol_version = 1;
 
+/// A buffer of 8-byte words that Cap'n Proto can read in place. (Not a
+/// vector of capnp::word: that type cannot be copied under clang, and a
+/// vector of it does not compile there.)
+using word_buffer = std::vector<std::uint64_t>;
+
 /// Limits applied to every received message.
 struct message_limits {
   std::size_t max_bytes = 1 << 20;   ///< Whole message, segment table included.
@@ -68,7 +73,7 @@ class message_view {
 /// `scratch` (which must then outlive the use as well). Errors: as
 /// open_message.
 result<void> open_message_view(std::span<const std::uint8_t> bytes, const message_limits& limits,
-                               message_view& out, std::vector<capnp::word>& scratch);
+                               message_view& out, wire_io::word_buffer& scratch);
 
 /// Checks the segment table of `bytes` (a message without the length prefix)
 /// against `limits` and opens it for reading. The traversal limit is twice
