@@ -21,6 +21,7 @@
 #include "block/endian.h"
 #include "coop/tm/store.h"
 #include "lmdb/lmdb.h"
+#include "partition/extent.h"
 #include "partition/partition.h"
 #include "tm_support.h"
 
@@ -111,6 +112,41 @@ struct fixture {
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     REQUIRE(out.good());
     return found;
+  }
+
+  // Replaces the stored bytes of block `n`: in its extent when the
+  // partition keeps its blocks in extents (format 4, compacted), else as
+  // the value of its own key.
+  void rewrite_block(std::uint32_t n, std::string_view stored) const {
+    std::uint32_t per = 0;
+    {
+      auto p = detail::partition::open(part, opts.partition_map_bytes, true);
+      REQUIRE(p.ok());
+      per = (*p)->meta().extent_blocks;
+    }
+    if (per == 0) return rewrite("blocks", n, stored);
+    const std::uint32_t first = detail::extent_first(n, per);
+    auto env = lmdb::env::open(part, {.map_size = opts.partition_map_bytes});
+    REQUIRE(env.ok());
+    auto t = lmdb::txn::begin(*env, true);
+    REQUIRE(t.ok());
+    auto dbi = t->open_db("blocks", 0);
+    REQUIRE(dbi.ok());
+    std::string k;
+    detail::put_be32(k, first);
+    auto old = t->get(*dbi, k);
+    REQUIRE(old.ok());
+    auto count = detail::extent_count(*old, "test");
+    REQUIRE(count.ok());
+    std::vector<std::string> members;
+    for (std::uint32_t i = 0; i < *count; ++i) {
+      members.emplace_back(first + i == n ? stored : detail::extent_block(*old, i, "test").value());
+    }
+    std::vector<std::string_view> views(members.begin(), members.end());
+    std::string extent;
+    REQUIRE(detail::write_extent(extent, views).ok());
+    REQUIRE(t->put(*dbi, k, extent).ok());
+    REQUIRE(t->commit().ok());
   }
 
   // Replaces the value of `key` in the partition's database `db`.
@@ -235,14 +271,60 @@ TEST_CASE("corruption: a flipped byte anywhere in a stored block is found and lo
 TEST_CASE("corruption: a truncated block is found and located") {
   SUBCASE("half of it") {
     fixture f;
-    f.rewrite("blocks", damaged_block, std::string_view(f.block).substr(0, f.block.size() / 2));
+    f.rewrite_block(damaged_block, std::string_view(f.block).substr(0, f.block.size() / 2));
     check_damaged_block(f, "stored bytes");
   }
   SUBCASE("shorter than its header") {
     fixture f;
-    f.rewrite("blocks", damaged_block, std::string_view(f.block).substr(0, 10));
+    f.rewrite_block(damaged_block, std::string_view(f.block).substr(0, 10));
     check_damaged_block(f, "header needs");
   }
+}
+
+TEST_CASE("corruption: a damaged extent directory costs its blocks only, and is named") {
+  fixture f;
+  std::uint32_t blocks = 0;
+  {
+    auto p = detail::partition::open(f.part, f.opts.partition_map_bytes, true);
+    REQUIRE(p.ok());
+    REQUIRE((*p)->meta().extent_blocks > 0);  // the sealed partition was compacted
+    blocks = (*p)->meta().blocks;
+    REQUIRE(blocks <= (*p)->meta().extent_blocks);  // one extent holds them all
+  }
+  // Byte 9 is in the offset of the extent's first block: the directory's
+  // CRC no longer matches.
+  {
+    auto env = lmdb::env::open(f.part, {.map_size = f.opts.partition_map_bytes});
+    REQUIRE(env.ok());
+    auto t = lmdb::txn::begin(*env, true);
+    REQUIRE(t.ok());
+    auto dbi = t->open_db("blocks", 0);
+    REQUIRE(dbi.ok());
+    std::string k;
+    detail::put_be32(k, 0);
+    std::string extent(t->get(*dbi, k).value());
+    REQUIRE(detail::extent_count(extent, "before").ok());
+    extent[9] = static_cast<char>(extent[9] ^ 0x10);
+    REQUIRE(t->put(*dbi, k, extent).ok());
+    REQUIRE(t->commit().ok());
+  }
+  auto s = store::open(f.opts, catalogue());
+  REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.err().message));
+  auto a = run(*s);
+  CHECK(a.events.size() == total - per_hour);
+  REQUIRE(a.warnings.size() == blocks);
+  for (const auto& w : a.warnings) {
+    CHECK_MESSAGE(mentions(w, f.part.string(), "extent #0: extent directory fails its CRC"), w);
+  }
+  auto v = s->verify();
+  REQUIRE(v.ok());
+  REQUIRE_MESSAGE(!v->empty(), "verify() found nothing");
+  CHECK_MESSAGE(mentions(v->front(), f.part.string() + ": block #0: extent #0",
+                         "directory fails its CRC"),
+                "verify:" << joined(*v));
+  auto rest = run(*s, later_hours());
+  CHECK(rest.events.size() == total - per_hour);
+  CHECK_MESSAGE(rest.warnings.empty(), "warnings:" << joined(rest.warnings));
 }
 
 TEST_CASE(

@@ -17,6 +17,7 @@
 #include "aggregate/aggregate.h"
 #include "block/block.h"
 #include "index/hash.h"
+#include "partition/extent.h"
 #include "query/plan.h"
 #include "store/store_impl.h"
 
@@ -125,8 +126,15 @@ struct expiry {
       fb = filling_block{};
       weight = 0;
     };
+    model::event row;  // an aggregate row without its id (derived again when read)
     for (const auto& e : events) {
-      auto bytes = enc.encode(e);
+      const model::event* to_store = &e;
+      if (aggregate_rows) {
+        row = e;
+        row.id = {};
+        to_store = &row;
+      }
+      auto bytes = enc.encode(*to_store);
       if (!bytes) return bytes.err();
       if (fb.records == 0) fb.min_ts = fb.max_ts = e.ts.ns;
       fb.min_ts = std::min(fb.min_ts, e.ts.ns);
@@ -214,6 +222,7 @@ struct expiry {
       cm.complete = false;
       cm.sealed = true;
       cm.packed = true;  // written once
+      cm.extent_blocks = default_extent_blocks;
       auto cp = partition::create(s.parts_dir() / partition_dir_name(cm.id), cm,
                                   s.opts.partition_map_bytes);
       if (!cp) return cp.err();
@@ -238,6 +247,15 @@ struct expiry {
     nm.sealed = true;
     nm.complete = false;
     nm.packed = true;  // written once: the index goes straight into chunks
+    nm.extent_blocks = default_extent_blocks;
+    // Row ids are row_id(t, row_key): a 128-bit hash, 16 incompressible
+    // bytes of a row of about 50, so they are derived again when read.
+    // (The info record lists the keys comma-separated: a name with a comma
+    // or a line break, which the rules parser never yields, keeps ids.)
+    nm.derived_ids = std::none_of(t.keys.begin(), t.keys.end(), [](const std::string& k) {
+      return k.empty() || k.find_first_of(",\n") != std::string::npos;
+    });
+    if (nm.derived_ids) nm.row_keys = t.keys;
     nm.last_batch = m.last_batch;
     if (existing) {
       auto em = existing->meta();

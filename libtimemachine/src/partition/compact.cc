@@ -8,6 +8,7 @@
 #include "index/bloom.h"
 #include "index/chunk.h"
 #include "index/hash.h"
+#include "partition/extent.h"
 #include "partition/partition.h"
 
 namespace coop::tm::detail {
@@ -30,6 +31,44 @@ model::result<void> copy_db(const lmdb::txn& rt, MDB_dbi from, lmdb::txn& wt, MD
   return {};
 }
 
+// Copies the blocks of `from` (one per key, numbered from 0 without gaps)
+// into extents of `per` blocks in `to`. Errors: corruption naming `where`
+// for a gap or a damaged key, and those of LMDB.
+model::result<void> copy_blocks(const lmdb::txn& rt, MDB_dbi from, lmdb::txn& wt, MDB_dbi to,
+                                std::uint32_t per, const std::string& where) {
+  auto rc = lmdb::cursor::open(rt, from);
+  if (!rc) return rc.err();
+  auto wc = lmdb::cursor::open(wt, to);
+  if (!wc) return wc.err();
+  std::vector<std::string_view> members;
+  std::string extent, key;
+  std::uint32_t next = 0;
+  auto flush = [&]() -> model::result<void> {
+    if (members.empty()) return {};
+    extent.clear();
+    if (auto r = write_extent(extent, members); !r) return r;
+    key.clear();
+    put_be32(key, next - static_cast<std::uint32_t>(members.size()));
+    members.clear();
+    return wc->put(key, extent, MDB_APPEND);
+  };
+  std::string_view k, v;
+  for (auto more = rc->move(MDB_FIRST, &k, &v);; more = rc->move(MDB_NEXT, &k, &v)) {
+    if (!more) return more.err();
+    if (!*more) break;
+    if (k.size() != 4 || get_be32(k, 0) != next) {
+      return model::error{model::errc::corruption,
+                          where + ": block #" + std::to_string(next) + " is missing"};
+    }
+    members.push_back(v);  // valid until the read transaction ends
+    ++next;
+    if (next % per == 0) {
+      if (auto r = flush(); !r) return r;
+    }
+  }
+  return flush();
+}
+
 }  // namespace
 
 model::result<std::shared_ptr<partition>> partition::compact(const partition& src,
@@ -46,6 +85,7 @@ model::result<std::shared_ptr<partition>> partition::compact(const partition& sr
   nm.replaces = m.id;
   nm.complete = false;
   nm.packed = true;
+  nm.extent_blocks = default_extent_blocks;
   auto created = create(dir, nm, map_bytes);
   if (!created) return created.err();
   std::shared_ptr<partition> np = std::move(created.value());
@@ -56,7 +96,11 @@ model::result<std::shared_ptr<partition>> partition::compact(const partition& sr
     if (!rt) return rt.err();
     auto wt = lmdb::txn::begin(np->env_, true);
     if (!wt) return wt.err();
-    if (auto r = copy_db(*rt, src.blocks_, *wt, np->blocks_); !r) return r;
+    if (auto r = copy_blocks(*rt, src.blocks_, *wt, np->blocks_, nm.extent_blocks,
+                             src.dir().string());
+        !r) {
+      return r;
+    }
     if (auto r = copy_db(*rt, src.bsum_, *wt, np->bsum_); !r) return r;
     if (auto r = copy_db(*rt, src.schemas_, *wt, np->schemas_); !r) return r;
     if (auto d = rt->get(src.info_, dictionary_key)) {

@@ -2,6 +2,7 @@
 #include <charconv>
 #include <cstdio>
 
+#include "partition/extent.h"
 #include "partition/partition.h"
 #include "store/format.h"
 
@@ -45,6 +46,14 @@ std::string encode_meta(const partition_meta& m) {
   line("sources", src);
   line("summary_has_uids", m.summary_has_uids ? "1" : "0");
   line("packed", m.packed ? "1" : "0");
+  line("extent_blocks", std::to_string(m.extent_blocks));
+  line("derived_ids", m.derived_ids ? "1" : "0");
+  std::string keys;
+  for (const auto& k : m.row_keys) {
+    if (!keys.empty()) keys.push_back(',');
+    keys += k;
+  }
+  line("row_keys", keys);
   return s;
 }
 
@@ -103,6 +112,17 @@ model::result<partition_meta> decode_meta(std::string_view s, std::string_view w
     else if (k == "companion") ok = parse_num(v, m.companion);
     else if (k == "summary_has_uids") m.summary_has_uids = v == "1";
     else if (k == "packed") m.packed = v == "1";
+    else if (k == "extent_blocks") {
+      ok = parse_num(v, m.extent_blocks) && m.extent_blocks <= max_extent_blocks;
+    } else if (k == "derived_ids") m.derived_ids = v == "1";
+    else if (k == "row_keys") {
+      while (!v.empty()) {
+        auto c = v.find(',');
+        m.row_keys.emplace_back(v.substr(0, c));
+        if (m.row_keys.back().empty()) return bad("empty field name in row_keys");
+        v = c == std::string_view::npos ? std::string_view{} : v.substr(c + 1);
+      }
+    }
     else if (k == "sources") {
       while (!v.empty()) {
         auto c = v.find(',');

@@ -7,6 +7,7 @@
 #include "coop/model/codec.h"
 #include "index/bloom.h"
 #include "index/hash.h"
+#include "partition/extent.h"
 
 namespace coop::tm::detail {
 
@@ -92,6 +93,19 @@ model::result<std::shared_ptr<partition>> partition::open(const std::filesystem:
   if (p->meta_.packed && !p->has_sidx_) {
     return model::error{model::errc::corruption,
                         dir.string() + ": info says the index is packed, but there is no sidx"};
+  }
+  if (p->meta_.extent_blocks > 0 && !p->meta_.packed) {
+    return model::error{model::errc::corruption,
+                        dir.string() + ": info says blocks are in extents, but the partition "
+                                       "is not packed (written once)"};
+  }
+  p->extent_blocks_ = p->meta_.extent_blocks;
+  if (p->meta_.derived_ids) {
+    auto ids = std::make_unique<tier>();
+    ids->name = p->meta_.tier;
+    ids->bucket = model::interval{p->meta_.bucket_ns};
+    ids->keys = p->meta_.row_keys;
+    p->id_tier_ = std::move(ids);
   }
   auto sum = t->get(p->info_, summary_key);
   if (sum) p->summary_.assign(*sum);
@@ -212,7 +226,19 @@ model::result<void> partition::write(std::vector<block_in>& blocks, std::uint64_
       const block_in& b = blocks[i];
       std::uint32_t n = m.blocks++;
       std::string key = block_key(n);
-      if (auto r = bc->put(key, sealed[i], MDB_APPEND); !r) return r.err();
+      if (extent_blocks_ == 0) {
+        if (auto r = bc->put(key, sealed[i], MDB_APPEND); !r) return r.err();
+      } else if (n % extent_blocks_ == 0) {
+        // The extent starting here: this block and the ones after it, up
+        // to extent_blocks_ (a packed partition is written once, from
+        // block 0, so extents stay aligned).
+        const std::size_t end = std::min(sealed.size(), i + (extent_blocks_ - n % extent_blocks_));
+        std::vector<std::string_view> members(sealed.begin() + static_cast<std::ptrdiff_t>(i),
+                                              sealed.begin() + static_cast<std::ptrdiff_t>(end));
+        std::string extent;
+        if (auto r = write_extent(extent, members); !r) return r.err();
+        if (auto r = bc->put(key, extent, MDB_APPEND); !r) return r.err();
+      }
       sum.clear();
       put_le64(sum, static_cast<std::uint64_t>(b.min_ts));
       put_le64(sum, static_cast<std::uint64_t>(b.max_ts));

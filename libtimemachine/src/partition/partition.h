@@ -19,6 +19,7 @@
 #include "block/block.h"
 #include "coop/model/result.h"
 #include "coop/model/schema.h"
+#include "coop/tm/rules.h"
 #include "index/keys.h"
 #include "lmdb/lmdb.h"
 
@@ -50,6 +51,17 @@ struct partition_meta {
   /// `idx` DUPSORT database: sealed partitions rewritten by compact() and
   /// aggregate partitions.
   bool packed = false;
+  /// Blocks per extent (format 4): a packed partition stores its blocks
+  /// back to back in LMDB values of `extent_blocks` consecutive blocks
+  /// (partition/extent.h), so a block wastes no partial page; 0: one block
+  /// per value (live partitions, and every partition of formats 2 and 3).
+  std::uint32_t extent_blocks = 0;
+  /// Aggregate rows are stored without their ids (format 4): a row's id is
+  /// row_id() of its tier and row_key(), derived again when it is read from
+  /// the tier name, `bucket_ns` and `row_keys` kept here. False: ids are
+  /// stored (raw partitions, and every partition of formats 2 and 3).
+  bool derived_ids = false;
+  std::vector<std::string> row_keys;  ///< the tier's key fields when derived_ids
 };
 
 /// A block ready to be written: its records, sealed by partition::write
@@ -167,6 +179,11 @@ class partition {
   /// loaded (a reader in another process than the writer).
   [[nodiscard]] std::shared_ptr<const block_dictionary> dictionary_for(
       std::string_view stored) const;
+  /// Gives a record read from this partition the id it was stored
+  /// without: for partitions with derived ids (partition_meta::derived_ids),
+  /// a row whose stored id is zero gets row_id() of the partition's tier
+  /// and its row_key(); otherwise nothing changes. Thread-safe.
+  void restore_id(model::event& row) const;
   /// The schemas stored in this partition.
   [[nodiscard]] model::result<std::vector<model::schema>> schemas() const;
   /// Number of distinct index keys (for estimates and tests).
@@ -185,6 +202,10 @@ class partition {
   MDB_dbi info_ = 0, blocks_ = 0, bsum_ = 0, idx_ = 0, schemas_ = 0;
   MDB_dbi sidx_ = 0;
   bool has_sidx_ = false;  // the `sidx` database exists (format 3)
+  // Fixed when the partition is opened (immutable afterwards, read without
+  // a lock): blocks per extent (0: none), and the tier rows derive ids from.
+  std::uint32_t extent_blocks_ = 0;
+  std::unique_ptr<const tier> id_tier_;
 
   /// lookup() on a packed index: `out` gets the postings of every probe
   /// (uid probes excepted), shifted right by 8 for record postings when

@@ -1,11 +1,13 @@
 // Read paths of a partition: summaries, index lookups, blocks, schemas.
 #include <algorithm>
 
+#include "aggregate/aggregate.h"
 #include "block/endian.h"
 #include "coop/model/codec.h"
 #include "index/bloom.h"
 #include "index/chunk.h"
 #include "index/hash.h"
+#include "partition/extent.h"
 #include "partition/partition.h"
 
 namespace coop::tm::detail {
@@ -185,18 +187,33 @@ model::result<std::pair<lmdb::txn, std::string_view>> partition::block_view(
     std::uint32_t n) const {
   auto t = lmdb::txn::begin(env_, false);
   if (!t) return t.err();
+  const std::uint32_t first = extent_blocks_ == 0 ? n : extent_first(n, extent_blocks_);
   std::string k;
-  put_be32(k, n);
+  put_be32(k, first);
   auto v = t->get(blocks_, k);
   if (!v) {
     if (v.err().code == model::errc::not_found) {
       return model::error{model::errc::corruption,
-                          env_.dir().string() + ": block #" + std::to_string(n) + " is missing"};
+                          env_.dir().string() + ": block #" + std::to_string(n) + " is missing" +
+                              (extent_blocks_ == 0 ? std::string()
+                                                   : " (no extent #" + std::to_string(first) + ")")};
     }
     return v.err();
   }
   std::string_view view = *v;
+  if (extent_blocks_ != 0) {
+    auto b = extent_block(view, n - first,
+                          env_.dir().string() + ": block #" + std::to_string(n) + ": " +
+                              "extent #" + std::to_string(first));
+    if (!b) return b.err();
+    view = *b;
+  }
   return std::pair<lmdb::txn, std::string_view>(std::move(t.value()), view);
+}
+
+void partition::restore_id(model::event& row) const {
+  if (!id_tier_ || row.id != model::event_id{} || !row.schema_ptr()) return;
+  row.id = row_id(*id_tier_, row_key(row, *id_tier_));
 }
 
 model::result<void> partition::read_block(std::uint32_t n, std::string& out) const {

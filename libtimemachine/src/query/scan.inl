@@ -19,6 +19,7 @@ void offer(const plan& p, const candidate& c, scan_scratch& s, std::string_view 
                        r.err().message);
     return;
   }
+  c.part->restore_id(s.event);
   if (!p.range.contains(s.event.ts)) return;
   if (!tf.match.matches(s.event, p.now)) return;
   on_match(s.event);

@@ -9,11 +9,13 @@ namespace coop::tm::detail {
 
 /// The format version written into every new store's FORMAT file and every
 /// new partition's `info` database.
-inline constexpr std::uint32_t format_version = 3;
+inline constexpr std::uint32_t format_version = 4;
 
 /// The oldest format this build opens: format 2 stores differ only in
-/// having no packed (`sidx`) indexes; their FORMAT file is rewritten to 3
-/// when opened for writing. Older or newer stores are refused with
+/// having no packed (`sidx`) indexes, format 3 stores in keeping one block
+/// per LMDB value and the ids of aggregate rows; their FORMAT file is
+/// rewritten to 4 when opened for writing (their partitions are read as
+/// they are). Older or newer stores are refused with
 /// `incompatible` naming both versions.
 inline constexpr std::uint32_t oldest_format_version = 2;
 
@@ -23,7 +25,7 @@ inline constexpr std::string_view format_magic = "coop-timemachine";
 /// Returns format_version; exported so tools can print it.
 std::uint32_t current_format_version() noexcept;
 
-/// "formats 2 and 3": the versions this build reads, for messages.
+/// "formats 2 to 4": the versions this build reads, for messages.
 std::string readable_formats();
 
 }  // namespace coop::tm::detail
