@@ -198,4 +198,22 @@ result<void> cursor::put(std::string_view key, std::string_view value, unsigned 
   return {};
 }
 
+result<void> cursor::put_multiple(std::string_view key, std::string_view values,
+                                  std::size_t size) {
+  if (size == 0 || values.size() % size != 0) {
+    return model::error{model::errc::invalid_argument,
+                        "cursor put: " + std::to_string(values.size()) +
+                            " bytes are not a whole number of " + std::to_string(size) +
+                            "-byte values"};
+  }
+  if (values.empty()) return {};
+  MDB_val k = as_val(key);
+  MDB_val v[2];
+  v[0] = {size, const_cast<char*>(values.data())};  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+  v[1] = {values.size() / size, nullptr};
+  int rc = mdb_cursor_put(c_, &k, v, MDB_MULTIPLE);
+  if (rc != 0) return to_error(rc, "cursor put");
+  return {};
+}
+
 }  // namespace coop::tm::lmdb

@@ -131,6 +131,10 @@ class cursor {
   result<std::size_t> count() const;
   /// Writes through the cursor (MDB_APPEND, MDB_APPENDDUP, ...).
   result<void> put(std::string_view key, std::string_view value, unsigned flags);
+  /// Writes `count` duplicates of `key` in one call (MDB_MULTIPLE; the
+  /// database must be MDB_DUPFIXED): `values` holds them back to back,
+  /// `size` bytes each, sorted. LMDB finds the key once, not once a value.
+  result<void> put_multiple(std::string_view key, std::string_view values, std::size_t size);
   [[nodiscard]] MDB_cursor* get() const noexcept { return c_; }
 
  private:

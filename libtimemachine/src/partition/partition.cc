@@ -281,13 +281,18 @@ model::result<void> partition::write(std::vector<block_in>& blocks, std::uint64_
       if (auto r = write_packed(*t, sorted_keys, postings); !r) return r.err();
       postings.clear();
     }
+    // One put per key with all its postings of this commit (MDB_MULTIPLE):
+    // LMDB descends the tree once per key instead of once per posting.
     auto ic = lmdb::cursor::open(*t, idx_);
     if (!ic) return ic.err();
-    std::string val;
-    for (auto p : postings) {
-      val.clear();
-      put_be32(val, static_cast<std::uint32_t>(p));
-      if (auto r = ic->put(distinct[order[p >> 32]], val, 0); !r) return r.err();
+    std::string vals;
+    for (std::size_t i = 0; i < postings.size();) {
+      const std::uint64_t key_rank = postings[i] >> 32;
+      vals.clear();
+      for (; i < postings.size() && postings[i] >> 32 == key_rank; ++i) {
+        put_be32(vals, static_cast<std::uint32_t>(postings[i]));
+      }
+      if (auto r = ic->put_multiple(distinct[order[key_rank]], vals, 4); !r) return r.err();
     }
   }
   for (const auto& s : schemas) {
