@@ -287,3 +287,42 @@ TEST_CASE("postings: a damaged frame is reported with its block and frame, the r
   CHECK(everything->warnings().front().find(part.string() + " block #0: damaged block: checksum "
                                             "mismatch") != std::string::npos);
 }
+
+TEST_CASE("a block collects each type and port key once, and forgets them for the next block") {
+  tm::detail::block_key_set seen;
+  CHECK(seen.first_type("connection_end"));
+  CHECK(seen.first_type("dns_request"));
+  CHECK_FALSE(seen.first_type("connection_end"));
+  // tcp/80, udp/80 and tcp/443 are three keys.
+  CHECK(seen.first_port(1u << 16 | 80));
+  CHECK(seen.first_port(2u << 16 | 80));
+  CHECK(seen.first_port(1u << 16 | 443));
+  CHECK_FALSE(seen.first_port(1u << 16 | 80));
+  CHECK_FALSE(seen.first_port(2u << 16 | 80));
+  // Every distinct port of a busy block is kept until the table is half
+  // full; after that duplicates pass (they are merged by the commit).
+  std::size_t fresh = 0;
+  for (std::uint32_t p = 1000; p < 1600; ++p) fresh += seen.first_port(1u << 16 | p) ? 1 : 0;
+  CHECK(fresh == 600);
+  seen.clear();
+  CHECK(seen.first_type("connection_end"));
+  CHECK(seen.first_port(1u << 16 | 80));
+  CHECK_FALSE(seen.first_port(1u << 16 | 80));
+
+  // index_keys with the set: the second event of the block adds only what
+  // is new (its addresses always: they post records).
+  const auto a = conn(epoch, 1, 1, 443, 1);
+  const auto b = conn(epoch, 2, 1, 443, 2);
+  tm::detail::index_config cfg;
+  tm::detail::block_key_set block;
+  std::vector<std::string> first, second;
+  tm::detail::index_keys(a, cfg, 0, first, &block);
+  tm::detail::index_keys(b, cfg, 1, second, &block);
+  std::vector<std::string> plain;
+  tm::detail::index_keys(b, cfg, 1, plain);
+  CHECK(std::count_if(first.begin(), first.end(), [](const std::string& k) { return k[0] == 't'; }) == 1);
+  CHECK(std::count_if(second.begin(), second.end(), [](const std::string& k) { return k[0] == 't'; }) == 0);
+  CHECK(std::count_if(second.begin(), second.end(), [](const std::string& k) { return k[0] == 'a'; }) ==
+        std::count_if(plain.begin(), plain.end(), [](const std::string& k) { return k[0] == 'a'; }));
+  CHECK(second.size() < plain.size());
+}

@@ -140,7 +140,7 @@ struct expiry {
       fb.min_ts = std::min(fb.min_ts, e.ts.ns);
       fb.max_ts = std::max(fb.max_ts, e.ts.ns);
       append_record(fb.payload, *bytes);
-      index_keys(e, s.index, static_cast<std::uint8_t>(fb.records), fb.keys);
+      index_keys(e, s.index, static_cast<std::uint8_t>(fb.records), fb.keys, &fb.block_keys);
       ++fb.records;
       if (!e.uid.empty()) fb.uids.push_back(stable_hash(e.uid));
       weight += aggregate_rows ? weight_of(e, resolution{"agg", {}}) : 1;

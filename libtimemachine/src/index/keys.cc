@@ -1,5 +1,7 @@
 #include "index/keys.h"
 
+#include <algorithm>
+
 #include "coop/model/address.h"
 #include "coop/model/value.h"
 
@@ -29,26 +31,64 @@ std::string string_key(std::string_view field, std::string_view s) {
   return k;
 }
 
+// True when string field `field` is indexed (no allocation: the set holds
+// a few names).
+bool indexed_string(const index_config& cfg, std::string_view field) {
+  for (const auto& name : cfg.strings) {
+    if (name == field) return true;
+  }
+  return false;
+}
+
 void keys_of_value(const model::value& v, std::string_view field, const index_config& cfg,
-                   char record, std::vector<std::string>& out) {
+                   char record, std::vector<std::string>& out, block_key_set* seen) {
   if (const auto* a = v.get_if<model::address>()) {
     out.push_back(addr_key(*a));
     out.back().push_back(record);
   } else if (const auto* p = v.get_if<model::port>()) {
-    out.push_back(port_key(*p));
+    const std::uint32_t code = std::uint32_t{static_cast<std::uint8_t>(p->proto)} << 16 | p->number;
+    if (seen == nullptr || seen->first_port(code)) out.push_back(port_key(*p));
   } else if (const auto* s = v.get_if<std::string>()) {
-    if (!cfg.strings.empty() && cfg.strings.count(std::string(field)) != 0) {
+    if (!cfg.strings.empty() && indexed_string(cfg, field)) {
       out.push_back(string_key(field, *s));
       out.back().push_back(record);
     }
   } else if (const auto* set = v.get_if<model::set_value>()) {
-    for (const auto& el : set->elements) keys_of_value(el, field, cfg, record, out);
+    for (const auto& el : set->elements) keys_of_value(el, field, cfg, record, out, seen);
   } else if (const auto* vec = v.get_if<model::vector_value>()) {
-    for (const auto& el : vec->elements) keys_of_value(el, field, cfg, record, out);
+    for (const auto& el : vec->elements) keys_of_value(el, field, cfg, record, out, seen);
   }
 }
 
 }  // namespace
+
+bool block_key_set::first_type(std::string_view key) {
+  for (const auto& t : types_) {
+    if (t == key) return false;
+  }
+  types_.emplace_back(key);
+  return true;
+}
+
+bool block_key_set::first_port(std::uint32_t p) noexcept {
+  if (port_count_ >= slots / 2) return true;  // full enough: let duplicates through
+  if (ports_.empty()) ports_.assign(slots, 0);
+  const std::uint32_t stored = p + 1;  // 0 marks an empty slot
+  std::size_t i = (p * 0x9e3779b1u) >> 22;  // top 10 bits: 0..1023
+  while (ports_[i] != 0) {
+    if (ports_[i] == stored) return false;
+    i = (i + 1) & (slots - 1);
+  }
+  ports_[i] = stored;
+  ++port_count_;
+  return true;
+}
+
+void block_key_set::clear() noexcept {
+  types_.clear();
+  if (port_count_ > 0) std::fill(ports_.begin(), ports_.end(), 0);
+  port_count_ = 0;
+}
 
 std::string type_key(std::string_view name) {
   std::string k(1, 't');
@@ -57,12 +97,12 @@ std::string type_key(std::string_view name) {
 }
 
 void index_keys(const model::event& e, const index_config& cfg, std::uint8_t record,
-                std::vector<std::string>& out) {
-  out.push_back(type_key(e.type().name()));
+                std::vector<std::string>& out, block_key_set* seen) {
+  if (seen == nullptr || seen->first_type(e.type().name())) out.push_back(type_key(e.type().name()));
   const auto& fields = e.type().fields();
   const char tag = static_cast<char>(record);
   for (std::size_t i = 0; i < e.size(); ++i) {
-    keys_of_value(e.field(i), fields[i].name, cfg, tag, out);
+    keys_of_value(e.field(i), fields[i].name, cfg, tag, out, seen);
   }
 }
 

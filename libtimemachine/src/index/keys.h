@@ -30,11 +30,34 @@ struct index_config {
   std::unordered_set<std::string> strings;
 };
 
+/// The block-level keys (type and port keys, whose postings name the
+/// block) that a block being filled already has: index_keys collects each
+/// of them once per block instead of once per event (a block's 256 events
+/// share one type key and a few server ports). Clear it for each new block.
+/// Not thread-safe: one per block being filled.
+class block_key_set {
+ public:
+  /// True the first time type key `key` is offered since the last clear().
+  bool first_type(std::string_view key);
+  /// True the first time port `p` (as `proto << 16 | number`) is offered
+  /// since the last clear(), and whenever the set is too full to tell.
+  bool first_port(std::uint32_t p) noexcept;
+  /// Forgets every key: for the next block.
+  void clear() noexcept;
+
+ private:
+  static constexpr std::size_t slots = 1024;  // ports: open addressing, 0 = empty
+  std::vector<std::string> types_;            // a block holds a few types
+  std::vector<std::uint32_t> ports_;          // `slots` entries once used
+  std::size_t port_count_ = 0;
+};
+
 /// Appends the index keys of `e`, record `record` of its block, to `out`
 /// (duplicates possible). A key of record granularity carries `record` as
-/// one extra last byte (a "tagged" key: see posting_of).
+/// one extra last byte (a "tagged" key: see posting_of). With `seen`, a
+/// block-level key the block already has is left out.
 void index_keys(const model::event& e, const index_config& cfg, std::uint8_t record,
-                std::vector<std::string>& out);
+                std::vector<std::string>& out, block_key_set* seen = nullptr);
 
 /// True for the kinds whose postings name a record ('a', 's').
 inline bool record_level_kind(char kind) noexcept { return kind == 'a' || kind == 's'; }

@@ -57,6 +57,7 @@ void store_impl::finish_block(class_pending& cp) {
   ob.payload.reserve(capacity);
   ob.records = 0;
   ob.keys.clear();
+  ob.block_keys.clear();
   ob.uids.clear();
 }
 
@@ -130,7 +131,7 @@ model::result<ingest_receipt> store_impl::append(std::span<const model::event> e
       ob.max_ts = std::max(ob.max_ts, e->ts.ns);
     }
     append_record(ob.payload, *bytes);
-    index_keys(*e, index, static_cast<std::uint8_t>(ob.records), ob.keys);
+    index_keys(*e, index, static_cast<std::uint8_t>(ob.records), ob.keys, &ob.block_keys);
     ++ob.records;
     if (!e->uid.empty()) ob.uids.push_back(stable_hash(e->uid));
     const auto& sp = e->schema_ptr();

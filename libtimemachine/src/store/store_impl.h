@@ -34,6 +34,7 @@ struct filling_block {
   std::int64_t min_ts = 0;
   std::int64_t max_ts = 0;
   std::vector<std::string> keys;
+  block_key_set block_keys;  // the block-level keys already in `keys`
   std::vector<std::uint64_t> uids;
 };
 
