@@ -26,6 +26,7 @@ set(expected
   lookups.mismatches NUMBER
   retention.aggregation.days_answerable NUMBER
   retention.discard.days_answerable NUMBER
+  retention.ratio_capped_by_days BOOLEAN
   machine.cpu STRING
   targets OBJECT)
 coop_check_json_types("${out}" ${expected})
