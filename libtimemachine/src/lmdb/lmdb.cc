@@ -206,13 +206,22 @@ result<void> cursor::put_multiple(std::string_view key, std::string_view values,
                             " bytes are not a whole number of " + std::to_string(size) +
                             "-byte values"};
   }
-  if (values.empty()) return {};
+  // LMDB reports in v[1] how many values it wrote, which can be fewer than
+  // asked without an error: when the key holds exactly one value and it
+  // equals the first one given, LMDB 0.9.24 rewrites that value and stops
+  // (0 written). So: go on from the first value not written, stepping over
+  // one that was already there.
   MDB_val k = as_val(key);
-  MDB_val v[2];
-  v[0] = {size, const_cast<char*>(values.data())};  // NOLINT(cppcoreguidelines-pro-type-const-cast)
-  v[1] = {values.size() / size, nullptr};
-  int rc = mdb_cursor_put(c_, &k, v, MDB_MULTIPLE);
-  if (rc != 0) return to_error(rc, "cursor put");
+  std::size_t done = 0;
+  const std::size_t count = values.size() / size;
+  while (done < count) {
+    MDB_val v[2];
+    v[0] = {size, const_cast<char*>(values.data() + done * size)};  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+    v[1] = {count - done, nullptr};
+    int rc = mdb_cursor_put(c_, &k, v, MDB_MULTIPLE);
+    if (rc != 0) return to_error(rc, "cursor put");
+    done += v[1].mv_size == 0 ? 1 : v[1].mv_size;
+  }
   return {};
 }
 

@@ -134,6 +134,9 @@ class cursor {
   /// Writes `count` duplicates of `key` in one call (MDB_MULTIPLE; the
   /// database must be MDB_DUPFIXED): `values` holds them back to back,
   /// `size` bytes each, sorted. LMDB finds the key once, not once a value.
+  /// Values already stored for the key stay once (LMDB's MDB_MULTIPLE can
+  /// stop early without an error, at a value already there: the rest is
+  /// written by further calls).
   result<void> put_multiple(std::string_view key, std::string_view values, std::size_t size);
   [[nodiscard]] MDB_cursor* get() const noexcept { return c_; }
 

@@ -115,7 +115,17 @@ model::result<count_result> store::count(const query_spec& q) const {
       per_tier[c.tier] += w;
     });
   }
-  for (const auto& [t, n] : per_tier) out.by_tier.emplace_back(p->tiers[t].res, n);
+  // A tier read with several row layouts (rules changed) is one resolution.
+  for (const auto& [t, n] : per_tier) {
+    const resolution& res = p->tiers[t].res;
+    auto same = std::find_if(out.by_tier.begin(), out.by_tier.end(),
+                             [&](const auto& entry) { return entry.first == res; });
+    if (same != out.by_tier.end()) {
+      same->second += n;
+    } else {
+      out.by_tier.emplace_back(res, n);
+    }
+  }
   return out;
 }
 

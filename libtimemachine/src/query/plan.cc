@@ -46,7 +46,13 @@ model::result<plan> make_plan(const store_impl& s, const query_spec& q) {
     }
     p.tiers.push_back(std::move(raw));
   }
-  std::map<std::string, std::size_t> tier_index{{"raw", 0}};
+  // Resolutions by tier key; an aggregate tier has one entry per set of
+  // row schemas found among its partitions: rows keep their source type's
+  // name and version, so a tier whose keys or sums were changed by new
+  // rules writes rows of another layout under the same type, and each
+  // partition must be read with its own schemas.
+  std::map<std::string, std::vector<std::size_t>> tier_index{{"raw", {0}}};
+  std::map<std::size_t, std::vector<model::schema>> tier_schemas;  // of aggregate resolutions
   struct narrowing {
     std::optional<std::vector<key_probe>> probes;
     std::optional<std::vector<key_probe>> types;
@@ -77,30 +83,42 @@ model::result<plan> make_plan(const store_impl& s, const query_spec& q) {
     if (m.tier != "raw" && !q.include_aggregates) continue;
     ++p.estimate.partitions;
     std::string key = tier_key(m);
-    auto ti = tier_index.find(key);
-    if (ti == tier_index.end()) {
+    std::size_t chosen = 0;
+    if (m.tier != "raw") {
       auto schemas = part->schemas();
       if (!schemas) {
         p.warnings.push_back(schemas.err().message);
         continue;
       }
-      auto reg = std::make_shared<model::registry>();
-      for (auto& sc : *schemas) (void)reg->add(std::move(sc));
-      auto tf = compile_for(key, resolution{m.tier, model::interval{m.bucket_ns}}, reg, q.filter);
-      if (!tf.usable) {
-        p.warnings.push_back("resolution " + m.tier + " of class " + m.class_name +
-                             " cannot answer this filter: " + tf.why);
+      // A resolution of this tier read with exactly these schemas (a
+      // partition lists them in key order).
+      auto& candidates = tier_index[key];
+      auto it = std::find_if(candidates.begin(), candidates.end(),
+                             [&](std::size_t i) { return tier_schemas[i] == *schemas; });
+      if (it != candidates.end()) {
+        chosen = *it;
+      } else {
+        auto reg = std::make_shared<model::registry>();
+        for (const auto& sc : *schemas) (void)reg->add(sc);
+        tier_schemas[p.tiers.size()] = std::move(schemas.value());
+        auto tf =
+            compile_for(key, resolution{m.tier, model::interval{m.bucket_ns}}, reg, q.filter);
+        if (!tf.usable) {
+          p.warnings.push_back("resolution " + m.tier + " of class " + m.class_name +
+                               " cannot answer this filter: " + tf.why);
+        }
+        chosen = p.tiers.size();
+        candidates.push_back(chosen);
+        p.tiers.push_back(std::move(tf));
+        narrow.push_back(p.tiers.back().usable ? narrow_for(p.tiers.back()) : narrowing{});
       }
-      ti = tier_index.emplace(key, p.tiers.size()).first;
-      p.tiers.push_back(std::move(tf));
-      narrow.push_back(p.tiers.back().usable ? narrow_for(p.tiers.back()) : narrowing{});
     }
-    const tier_filter& tf = p.tiers[ti->second];
+    const tier_filter& tf = p.tiers[chosen];
     if (!tf.usable) {
       ++p.estimate.partitions_skipped;
       continue;
     }
-    const narrowing& n = narrow[ti->second];
+    const narrowing& n = narrow[chosen];
     if (n.probes && !part->may_contain(*n.probes)) {
       ++p.estimate.partitions_skipped;
       continue;
@@ -161,7 +179,7 @@ model::result<plan> make_plan(const store_impl& s, const query_spec& q) {
     for (const auto& b : *sums) {
       if (b.max_ts < p.range.from.ns || b.min_ts >= p.range.to.ns) continue;
       if (allowed && !std::binary_search(allowed->begin(), allowed->end(), b.number)) continue;
-      candidate cand{part, b.number, b.min_ts, b.max_ts, b.records, b.stored_bytes, ti->second, {}};
+      candidate cand{part, b.number, b.min_ts, b.max_ts, b.records, b.stored_bytes, chosen, {}};
       if (records) {
         // The block's postings: [b << 8, (b + 1) << 8). Postings past the
         // block's end (left by a rolled-back commit) are ignored.
