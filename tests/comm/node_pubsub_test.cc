@@ -124,6 +124,38 @@ TEST_CASE("a peer's last messages are delivered before it is reported down") {
   }
 }
 
+TEST_CASE("a peer's messages are delivered in the order published, in small and large envelopes") {
+  // A receiver verifies a small envelope on its I/O thread when its
+  // verifying thread is idle and nothing more waits on the connection, and
+  // hands the others to that thread: an envelope of one message, then one
+  // of 1,024 (too large to verify inline), then a small one right behind it
+  // (which must wait for the large one), in several rounds.
+  pair_of_sites s("allow * * /coop\nlimit batch-linger 50ms\n");
+  std::mutex mu;
+  std::vector<int> seen;
+  REQUIRE(s.b->subscribe("/coop/seq", [&](const message& m) {
+    std::lock_guard lock(mu);
+    seen.push_back(std::stoi(m.payload));
+  }).ok());
+  REQUIRE(eventually([&] { return peer_subscribed(*s.a, "site-b", "/coop/seq"); }));
+  int n = 0;
+  for (int round = 0; round < 4; ++round) {
+    for (int i = 0; i < 1 + 1024 + 3; ++i)
+      REQUIRE(s.a->publish("/coop/seq", "text/plain", std::to_string(n++)).ok());
+    REQUIRE(s.a->flush(std::chrono::seconds(20)).ok());
+  }
+  REQUIRE(eventually([&] {
+    std::lock_guard lock(mu);
+    return seen.size() >= static_cast<std::size_t>(n);
+  }));
+  std::lock_guard lock(mu);
+  REQUIRE(seen.size() == static_cast<std::size_t>(n));
+  int out_of_order = 0;
+  for (int i = 0; i < n; ++i) out_of_order += seen[static_cast<std::size_t>(i)] != i;
+  CHECK(out_of_order == 0);
+  CHECK(s.a->stats().envelopes_signed >= 8);
+}
+
 TEST_CASE("publications nobody subscribed to are counted at once and never signed") {
   pair_of_sites s;
   for (int i = 0; i < 3; ++i) REQUIRE(s.a->publish("/coop/nobody", "text/plain", "x").ok());

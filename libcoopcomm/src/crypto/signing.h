@@ -1,7 +1,8 @@
 // Ed25519 signing and verification of envelope headers, and SHA-256, through
 // OpenSSL 3. A signing_key is immutable after loading and may sign from any
 // thread. A verifier caches parsed public keys; one verifier is used by one
-// thread at a time (the node's I/O thread).
+// thread at a time (a node's verifying thread, or its I/O thread while the
+// verifying thread is idle).
 #pragma once
 
 #include <array>

@@ -4,6 +4,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <capnp/message.h>
+#include <openssl/ssl.h>
 
 #include "coop/comm/topic.h"
 #include "frame.capnp.h"
@@ -232,6 +233,11 @@ void session::on_frame() {
     self->arm_idle();
     self->continue_reading();
   });
+}
+
+bool session::input_waiting() {
+  boost::system::error_code ec;
+  return stream_.next_layer().available(ec) > 0 || SSL_pending(stream_.native_handle()) > 0;
 }
 
 void session::end_reading(const std::string& reason, bool graceful) {

@@ -52,6 +52,9 @@ class session : public std::enable_shared_from_this<session> {
   [[nodiscard]] std::size_t queue_bytes() const noexcept { return queue_bytes_; }
   [[nodiscard]] bool writing() const noexcept { return writing_; }
   [[nodiscard]] const std::string& address() const noexcept { return address_; }
+  /// True when more of the peer's input is already here (in the socket or
+  /// decrypted by TLS), so that verifying meanwhile on another thread pays.
+  [[nodiscard]] bool input_waiting();
   /// True when the peer took output recently (or has nothing waiting): a
   /// peer that stopped reading is not waited for.
   [[nodiscard]] bool draining() const noexcept {
