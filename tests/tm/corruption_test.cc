@@ -114,6 +114,26 @@ struct fixture {
     return found;
   }
 
+  // Calls change(extent) on the extent stored under block number `first`
+  // and writes it back.
+  template <class F>
+  void edit_extent(std::uint32_t first, F change) const {
+    auto env = lmdb::env::open(part, {.map_size = opts.partition_map_bytes});
+    REQUIRE(env.ok());
+    auto t = lmdb::txn::begin(*env, true);
+    REQUIRE(t.ok());
+    auto dbi = t->open_db("blocks", 0);
+    REQUIRE(dbi.ok());
+    std::string k;
+    detail::put_be32(k, first);
+    auto stored = t->get(*dbi, k);
+    REQUIRE(stored.ok());
+    std::string extent(*stored);
+    change(extent);
+    REQUIRE(t->put(*dbi, k, extent).ok());
+    REQUIRE(t->commit().ok());
+  }
+
   // Replaces the stored bytes of block `n`: in its extent when the
   // partition keeps its blocks in extents (format 4, compacted), else as
   // the value of its own key.
@@ -126,27 +146,18 @@ struct fixture {
     }
     if (per == 0) return rewrite("blocks", n, stored);
     const std::uint32_t first = detail::extent_first(n, per);
-    auto env = lmdb::env::open(part, {.map_size = opts.partition_map_bytes});
-    REQUIRE(env.ok());
-    auto t = lmdb::txn::begin(*env, true);
-    REQUIRE(t.ok());
-    auto dbi = t->open_db("blocks", 0);
-    REQUIRE(dbi.ok());
-    std::string k;
-    detail::put_be32(k, first);
-    auto old = t->get(*dbi, k);
-    REQUIRE(old.ok());
-    auto count = detail::extent_count(*old, "test");
-    REQUIRE(count.ok());
-    std::vector<std::string> members;
-    for (std::uint32_t i = 0; i < *count; ++i) {
-      members.emplace_back(first + i == n ? stored : detail::extent_block(*old, i, "test").value());
-    }
-    std::vector<std::string_view> views(members.begin(), members.end());
-    std::string extent;
-    REQUIRE(detail::write_extent(extent, views).ok());
-    REQUIRE(t->put(*dbi, k, extent).ok());
-    REQUIRE(t->commit().ok());
+    edit_extent(first, [&](std::string& extent) {
+      auto count = detail::extent_count(extent, "test");
+      REQUIRE(count.ok());
+      std::vector<std::string> members;
+      for (std::uint32_t i = 0; i < *count; ++i) {
+        members.emplace_back(first + i == n ? stored
+                                            : detail::extent_block(extent, i, "test").value());
+      }
+      std::vector<std::string_view> views(members.begin(), members.end());
+      extent.clear();
+      REQUIRE(detail::write_extent(extent, views).ok());
+    });
   }
 
   // Replaces the value of `key` in the partition's database `db`.
@@ -293,21 +304,10 @@ TEST_CASE("corruption: a damaged extent directory costs its blocks only, and is 
   }
   // Byte 9 is in the offset of the extent's first block: the directory's
   // CRC no longer matches.
-  {
-    auto env = lmdb::env::open(f.part, {.map_size = f.opts.partition_map_bytes});
-    REQUIRE(env.ok());
-    auto t = lmdb::txn::begin(*env, true);
-    REQUIRE(t.ok());
-    auto dbi = t->open_db("blocks", 0);
-    REQUIRE(dbi.ok());
-    std::string k;
-    detail::put_be32(k, 0);
-    std::string extent(t->get(*dbi, k).value());
+  f.edit_extent(0, [](std::string& extent) {
     REQUIRE(detail::extent_count(extent, "before").ok());
     extent[9] = static_cast<char>(extent[9] ^ 0x10);
-    REQUIRE(t->put(*dbi, k, extent).ok());
-    REQUIRE(t->commit().ok());
-  }
+  });
   auto s = store::open(f.opts, catalogue());
   REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.err().message));
   auto a = run(*s);

@@ -160,17 +160,25 @@ TEST_CASE("info records without the format 4 lines read as the format 3 layout")
   CHECK(bad.err().message.find("parts/9: info line") == 0);
 }
 
+namespace {
+
+// The rules of a class with raw data for a day, then an hourly tier.
+std::string hourly_rules(std::string_view keys, std::string_view sums) {
+  return "class connections types connection_end\n"
+         "tier connections raw 1d\n"
+         "tier connections hourly every 1h until 60d key " +
+         std::string(keys) + " sum " + std::string(sums) + "\n";
+}
+
+}  // namespace
+
 TEST_CASE("aggregate rows are stored without ids and read with the ids of their row keys") {
   temp_dir dir;
   fake_clock clock(epoch);
   auto opts = test_options(dir.path(), &clock);
   auto s = store::create(opts, catalogue());
   REQUIRE(s.ok());
-  const char* rules =
-      "class connections types connection_end\n"
-      "tier connections raw 1d\n"
-      "tier connections hourly every 1h until 7d key orig_h,resp_p sum orig_bytes\n";
-  REQUIRE(s->set_rules(rules).ok());
+  REQUIRE(s->set_rules(hourly_rules("orig_h,resp_p", "orig_bytes")).ok());
   std::vector<model::event> events;
   for (std::uint64_t n = 0; n < 600; ++n) {
     events.push_back(conn(epoch + static_cast<std::int64_t>(n) * 60 * sec,
@@ -249,14 +257,8 @@ TEST_CASE("rows of a tier whose keys changed are read with their own layout and 
   // Day 0 under rules A, day 8 under rules B: same tier name, other keys
   // and sums, so the hourly rows of the two weeks have other layouts under
   // the same type name and version.
-  const char* rules_a =
-      "class connections types connection_end\n"
-      "tier connections raw 1d\n"
-      "tier connections hourly every 1h until 60d key orig_h,resp_p sum orig_bytes\n";
-  const char* rules_b =
-      "class connections types connection_end\n"
-      "tier connections raw 1d\n"
-      "tier connections hourly every 1h until 60d key resp_h,resp_p sum resp_bytes\n";
+  const std::string rules_a = hourly_rules("orig_h,resp_p", "orig_bytes");
+  const std::string rules_b = hourly_rules("resp_h,resp_p", "resp_bytes");
   auto day_of = [](std::int64_t day, std::uint64_t first) {
     std::vector<model::event> out;
     for (std::uint64_t n = 0; n < 240; ++n) {
