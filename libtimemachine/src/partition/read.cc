@@ -202,10 +202,14 @@ model::result<std::pair<lmdb::txn, std::string_view>> partition::block_view(
   }
   std::string_view view = *v;
   if (extent_blocks_ != 0) {
-    auto b = extent_block(view, n - first,
-                          env_.dir().string() + ": block #" + std::to_string(n) + ": " +
-                              "extent #" + std::to_string(first));
-    if (!b) return b.err();
+    // The location is only spelt out for an error (this is every lookup's
+    // path): the message from extent_block starts with ": extent ...".
+    auto b = extent_block(view, n - first, "");
+    if (!b) {
+      return model::error{b.err().code, env_.dir().string() + ": block #" + std::to_string(n) +
+                                            ": extent #" + std::to_string(first) +
+                                            b.err().message};
+    }
     view = *b;
   }
   return std::pair<lmdb::txn, std::string_view>(std::move(t.value()), view);
