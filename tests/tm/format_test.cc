@@ -6,6 +6,7 @@
 
 #include "coop/tm/store.h"
 #include "lmdb/lmdb.h"
+#include "old_blocks.h"
 #include "partition/partition.h"
 #include "store/format.h"
 #include "tm_support.h"
@@ -14,7 +15,7 @@ using namespace coop;
 using namespace coop::tm::testing;
 
 TEST_CASE("the store format version is the one documented in docs/timemachine.md") {
-  CHECK(coop::tm::detail::current_format_version() == 4);
+  CHECK(coop::tm::detail::current_format_version() == 5);
 }
 
 TEST_CASE("a store of format 1 (block postings, whole-block compression) is refused, named") {
@@ -35,7 +36,7 @@ TEST_CASE("a store of format 1 (block postings, whole-block compression) is refu
   REQUIRE_FALSE(old.ok());
   CHECK(old.err().code == model::errc::incompatible);
   CHECK_MESSAGE(old.err().message == opts.root.string() +
-                                         ": store format 1, this build reads formats 2 to 4",
+                                         ": store format 1, this build reads formats 2 to 5",
                 old.err().message);
 }
 
@@ -55,16 +56,16 @@ TEST_CASE("a store of a format newer than this build is refused, named") {
   { REQUIRE(tm::store::create(opts, catalogue()).ok()); }
   {
     std::ofstream f(opts.root / "FORMAT", std::ios::trunc);
-    f << "coop-timemachine\nformat 5\n";
+    f << "coop-timemachine\nformat 6\n";
   }
   auto r = tm::store::open(opts, catalogue());
   REQUIRE_FALSE(r.ok());
   CHECK(r.err().code == model::errc::incompatible);
-  CHECK(r.err().message == opts.root.string() + ": store format 5, this build reads formats 2 to 4");
-  CHECK(read_text(opts.root / "FORMAT") == "coop-timemachine\nformat 5\n");  // left alone
+  CHECK(r.err().message == opts.root.string() + ": store format 6, this build reads formats 2 to 5");
+  CHECK(read_text(opts.root / "FORMAT") == "coop-timemachine\nformat 6\n");  // left alone
 }
 
-TEST_CASE("a format 2 store opens, is marked format 4, and its sealed partitions gain sidx") {
+TEST_CASE("a format 2 store opens, is marked format 5, and its sealed partitions gain sidx") {
   temp_dir dir;
   fake_clock clock(epoch + 86400 * sec);
   auto opts = test_options(dir.path(), &clock);
@@ -94,13 +95,28 @@ TEST_CASE("a format 2 store opens, is marked format 4, and its sealed partitions
     auto info = t->open_db("info", 0);
     REQUIRE(info.ok());
     std::string meta(t->get(*info, "meta").value());
-    REQUIRE(meta.find("format=4\n") == 0);
+    REQUIRE(meta.find("format=5\n") == 0);
     meta.replace(0, 9, "format=2\n");
     for (std::string line : {"packed=0\n", "extent_blocks=0\n", "derived_ids=0\n", "row_keys=\n"}) {
       REQUIRE(meta.find(line) != std::string::npos);
       meta.erase(meta.find(line), line.size());
     }
     REQUIRE(t->put(*info, "meta", meta).ok());
+    // A format 2 writer checked its blocks with zlib's CRC-32.
+    auto blocks = t->open_db("blocks", 0);
+    REQUIRE(blocks.ok());
+    std::vector<std::pair<std::string, std::string>> old;
+    {
+      auto c = tm::lmdb::cursor::open(*t, *blocks);
+      REQUIRE(c.ok());
+      std::string_view k, v;
+      for (auto more = c->move(MDB_FIRST, &k, &v); more.ok() && *more;
+           more = c->move(MDB_NEXT, &k, &v)) {
+        old.emplace_back(std::string(k), as_format4(std::string(v)));
+      }
+    }
+    REQUIRE_FALSE(old.empty());
+    for (const auto& [k, v] : old) REQUIRE(t->put(*blocks, k, v).ok());
     REQUIRE(t->commit().ok());
   }
   {
@@ -118,7 +134,7 @@ TEST_CASE("a format 2 store opens, is marked format 4, and its sealed partitions
     opts.compact_sealed = true;
     auto s = tm::store::open(opts, catalogue());
     REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.err().message));
-    CHECK(read_text(opts.root / "FORMAT") == "coop-timemachine\nformat 4\n");
+    CHECK(read_text(opts.root / "FORMAT") == "coop-timemachine\nformat 5\n");
     tm::query_spec q;
     q.filter = "orig_h == 10.0.0.7";
     CHECK(all(*s, q).size() == 16);

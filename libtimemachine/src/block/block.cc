@@ -2,36 +2,43 @@
 
 #include <zdict.h>
 #include <zlib.h>
+// For ZSTD_c_literalCompressionMode, an experimental parameter: zstd.h and
+// libzstd come from the same package; were it refused, literals would be
+// coded as before, which every reader decodes.
+#define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
 
 #include <algorithm>
 #include <cstring>
 
+#include "block/crc32c.h"
 #include "block/endian.h"
 
 namespace coop::tm::detail {
 
 namespace {
 
-std::uint32_t crc_add(std::uint32_t crc, std::string_view s) {
+// Extends `crc` over `s` with the block's checksum (block_header::checksum).
+std::uint32_t crc_add(std::uint8_t kind, std::uint32_t crc, std::string_view s) {
+  if (kind == block_header::checksum_crc32c) return crc32c(crc, s);
   return static_cast<std::uint32_t>(
       crc32(crc, reinterpret_cast<const Bytef*>(s.data()), static_cast<uInt>(s.size())));
 }
 
 // The block CRC covers every header field but itself (bytes 4..19 and
 // 24..47), then the stored bytes.
-std::uint32_t block_crc(std::string_view header, std::string_view stored) {
-  std::uint32_t crc = crc_add(0, header.substr(4, 16));
-  crc = crc_add(crc, header.substr(24, 24));
-  return crc_add(crc, stored);
+std::uint32_t block_crc(std::uint8_t kind, std::string_view header, std::string_view stored) {
+  std::uint32_t crc = crc_add(kind, 0, header.substr(4, 16));
+  crc = crc_add(kind, crc, header.substr(24, 24));
+  return crc_add(kind, crc, stored);
 }
 
 // The table CRC covers the header but both CRCs (bytes 4..19 and 24..43),
 // then the frame table.
-std::uint32_t table_crc(std::string_view header, std::string_view table) {
-  std::uint32_t crc = crc_add(0, header.substr(4, 16));
-  crc = crc_add(crc, header.substr(24, 20));
-  return crc_add(crc, table);
+std::uint32_t table_crc(std::uint8_t kind, std::string_view header, std::string_view table) {
+  std::uint32_t crc = crc_add(kind, 0, header.substr(4, 16));
+  crc = crc_add(kind, crc, header.substr(24, 20));
+  return crc_add(kind, crc, table);
 }
 
 model::error damaged(std::string_view where, const std::string& what) {
@@ -42,6 +49,7 @@ model::error damaged(std::string_view where, const std::string& what) {
 block_header read_header(std::string_view s) {
   block_header h;
   h.compression = static_cast<std::uint8_t>(s[4]);
+  h.checksum = static_cast<std::uint8_t>(s[5]);
   h.events = get_le32(s, 8);
   h.raw_bytes = get_le32(s, 12);
   h.stored_bytes = get_le32(s, 16);
@@ -66,6 +74,9 @@ model::result<block_header> basic_checks(std::string_view stored, std::string_vi
   block_header h = read_header(stored);
   if (h.compression > 2) {
     return damaged(where, "unknown compression " + std::to_string(h.compression) + " at byte 4");
+  }
+  if (h.checksum > block_header::checksum_crc32c) {
+    return damaged(where, "unknown checksum " + std::to_string(h.checksum) + " at byte 5");
   }
   if (h.stored_bytes != stored.size() - block_header::size) {
     return damaged(where, "header says " + std::to_string(h.stored_bytes) + " stored bytes, " +
@@ -217,6 +228,12 @@ std::string block_codec::seal(std::string_view payload, std::uint32_t records, s
     ZSTD_CCtx_setParameter(cctx_, ZSTD_c_contentSizeFlag, 0);
     ZSTD_CCtx_setParameter(cctx_, ZSTD_c_dictIDFlag, 0);
     ZSTD_CCtx_setParameter(cctx_, ZSTD_c_checksumFlag, 0);
+    // A block of several frames is read a frame at a time by lookups, and
+    // Huffman-coded literals cost more than half of decompressing a small
+    // frame (docs/timemachine.md, "Blocks"): its literals are stored as
+    // they are. A single-frame block keeps them coded.
+    (void)ZSTD_CCtx_setParameter(cctx_, ZSTD_c_literalCompressionMode,
+                                 frames > 1 ? ZSTD_ps_disable : ZSTD_ps_auto);
     ZSTD_CCtx_refCDict(cctx_, dict != nullptr ? dict->cdict() : nullptr);
     bool ok = true;
     for (std::size_t f = 0; f < frames && ok; ++f) {
@@ -240,7 +257,8 @@ std::string block_codec::seal(std::string_view payload, std::uint32_t records, s
   std::string h;
   put_le32(h, block_header::magic);
   h.push_back(static_cast<char>(compression));
-  h.append(3, '\0');
+  h.push_back(static_cast<char>(block_header::checksum_crc32c));
+  h.append(2, '\0');
   put_le32(h, records);
   put_le32(h, static_cast<std::uint32_t>(payload.size()));
   std::string table;
@@ -248,7 +266,7 @@ std::string block_codec::seal(std::string_view payload, std::uint32_t records, s
   for (std::size_t f = 0; f < frames; ++f) {
     put_le32(table, packed[f]);
     put_le32(table, static_cast<std::uint32_t>(cuts[f + 1] - cuts[f]));
-    put_le32(table, crc_add(0, std::string_view(body).substr(at, packed[f])));
+    put_le32(table, crc_add(block_header::checksum_crc32c, 0, std::string_view(body).substr(at, packed[f])));
     at += packed[f];
   }
   put_le32(h, static_cast<std::uint32_t>(table.size() + body.size()));
@@ -259,12 +277,12 @@ std::string block_codec::seal(std::string_view payload, std::uint32_t records, s
   h.push_back(static_cast<char>(frames >> 8));
   h.push_back(static_cast<char>(frame_records & 0xff));
   h.push_back(static_cast<char>(frame_records >> 8));
-  put_le32(h, table_crc(h, table));
+  put_le32(h, table_crc(block_header::checksum_crc32c, h, table));
   std::string out = std::move(h);
   out += table;
   out += body;
   std::string c;
-  put_le32(c, block_crc(out, std::string_view(out).substr(block_header::size)));
+  put_le32(c, block_crc(block_header::checksum_crc32c, out, std::string_view(out).substr(block_header::size)));
   out.replace(20, 4, c);
   return out;
 }
@@ -314,7 +332,7 @@ model::result<void> block_codec::frames(std::string_view stored, std::string_vie
   if (table > h->stored_bytes) {
     return damaged(where, std::to_string(h->frames) + " frames do not fit in the block");
   }
-  std::uint32_t crc = table_crc(stored.substr(0, block_header::size),
+  std::uint32_t crc = table_crc(h->checksum, stored.substr(0, block_header::size),
                                 stored.substr(block_header::size, table));
   if (crc != h->table_crc) {
     return damaged(where, "frame table checksum mismatch (stored " + std::to_string(h->table_crc) +
@@ -329,7 +347,7 @@ model::result<void> block_codec::frame(const block_frames& b, std::size_t f,
   auto at = [&] { return std::string(where) + " frame " + std::to_string(f); };
   if (f >= b.offset.size()) return damaged(at(), "no such frame");
   std::string_view in = b.stored.substr(b.offset[f], b.packed[f]);
-  std::uint32_t crc = crc_add(0, in);
+  std::uint32_t crc = crc_add(b.header.checksum, 0, in);
   if (crc != b.crc[f]) {
     return damaged(at(), "frame checksum mismatch (stored " + std::to_string(b.crc[f]) +
                              ", computed " + std::to_string(crc) + ")");
@@ -343,8 +361,8 @@ model::result<void> block_codec::frame(const block_frames& b, std::size_t f,
 model::result<block_header> check_block(std::string_view stored, std::string_view where) {
   auto h = basic_checks(stored, where);
   if (!h) return h;
-  std::uint32_t crc =
-      block_crc(stored.substr(0, block_header::size), stored.substr(block_header::size));
+  std::uint32_t crc = block_crc(h->checksum, stored.substr(0, block_header::size),
+                                stored.substr(block_header::size));
   if (crc != h->crc) {
     return damaged(where, "checksum mismatch (stored " + std::to_string(h->crc) + ", computed " +
                               std::to_string(crc) + ")");

@@ -1,9 +1,10 @@
 // Stored blocks: up to 256 events of one class as length-prefixed event
 // messages, cut into frames of a few records that are compressed with zstd
 // independently (with the partition's dictionary when it has one), behind
-// a header and a frame table. A CRC-32 over the whole block is checked when
-// the block is read whole; a CRC of the header and frame table and one per
-// frame are checked when single frames are read (an index lookup), so
+// a header and a frame table. A CRC (CRC-32C since format 5) over the whole
+// block is checked when the block is read whole; a CRC of the header and
+// frame table and one per frame are checked when single frames are read
+// (an index lookup), so
 // corruption is detected and located before any decoding
 // (docs/timemachine.md, "Blocks").
 //
@@ -32,16 +33,19 @@ struct block_header {
   static constexpr std::size_t size = 48;
   static constexpr std::uint32_t magic = 0x32425443;  // "CTB2"
   static constexpr std::size_t frame_entry = 12;      // bytes per frame table entry
+  static constexpr std::uint8_t checksum_crc32 = 0;   ///< checksum: zlib's CRC-32 (formats 2 to 4)
+  static constexpr std::uint8_t checksum_crc32c = 1;  ///< checksum: CRC-32C (written since format 5)
   std::uint8_t compression = 0;   ///< 0 none, 1 zstd, 2 zstd with the partition's dictionary
+  std::uint8_t checksum = 0;      ///< byte 5: which CRC the three checksums use (checksum_*)
   std::uint32_t events = 0;       ///< records in the block
   std::uint32_t raw_bytes = 0;    ///< size of the records once decompressed
   std::uint32_t stored_bytes = 0; ///< bytes after the header (frame table and frames)
-  std::uint32_t crc = 0;          ///< CRC-32 of header bytes 4..19 and 24..47, then the stored bytes
+  std::uint32_t crc = 0;          ///< CRC of header bytes 4..19 and 24..47, then the stored bytes
   std::int64_t min_ts = 0;        ///< smallest event ts (ns)
   std::int64_t max_ts = 0;        ///< largest event ts (ns)
   std::uint16_t frames = 0;       ///< frames in the block
   std::uint16_t frame_records = 0;  ///< records per frame (the last may hold fewer)
-  std::uint32_t table_crc = 0;    ///< CRC-32 of header bytes 4..19 and 24..43, then the frame table
+  std::uint32_t table_crc = 0;    ///< CRC of header bytes 4..19 and 24..43, then the frame table
 };
 
 /// Largest decompressed block accepted (a damaged header cannot make the
@@ -98,7 +102,7 @@ struct block_frames {
   std::vector<std::uint32_t> offset;  ///< byte offset of each frame in `stored`
   std::vector<std::uint32_t> packed;  ///< stored size of each frame
   std::vector<std::uint32_t> raw;     ///< decompressed size of each frame
-  std::vector<std::uint32_t> crc;     ///< CRC-32 of each frame's stored bytes
+  std::vector<std::uint32_t> crc;     ///< CRC of each frame's stored bytes (header.checksum)
 };
 
 /// Compression and decompression contexts, reused between blocks. A

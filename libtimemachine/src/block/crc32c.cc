@@ -1,0 +1,68 @@
+#include "block/crc32c.h"
+
+#include <array>
+#include <cstring>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <nmmintrin.h>
+#define COOP_CRC32C_SSE42 1
+#endif
+
+namespace coop::tm::detail {
+
+namespace {
+
+// The reflected Castagnoli polynomial.
+constexpr std::uint32_t polynomial = 0x82f63b78u;
+
+constexpr std::array<std::uint32_t, 256> make_table() {
+  std::array<std::uint32_t, 256> t{};
+  for (std::uint32_t i = 0; i < 256; ++i) {
+    std::uint32_t c = i;
+    for (int k = 0; k < 8; ++k) c = (c & 1u) != 0 ? (c >> 1) ^ polynomial : c >> 1;
+    t[i] = c;
+  }
+  return t;
+}
+
+constexpr std::array<std::uint32_t, 256> table = make_table();
+
+std::uint32_t by_table(std::uint32_t crc, const unsigned char* p, std::size_t n) noexcept {
+  for (std::size_t i = 0; i < n; ++i) crc = table[(crc ^ p[i]) & 0xffu] ^ (crc >> 8);
+  return crc;
+}
+
+#ifdef COOP_CRC32C_SSE42
+__attribute__((target("sse4.2"))) std::uint32_t by_instruction(std::uint32_t crc,
+                                                                const unsigned char* p,
+                                                                std::size_t n) noexcept {
+  std::uint64_t c = crc;
+  for (; n >= 8; n -= 8, p += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, p, 8);
+    c = _mm_crc32_u64(c, word);
+  }
+  auto c32 = static_cast<std::uint32_t>(c);
+  for (; n > 0; --n, ++p) c32 = _mm_crc32_u8(c32, *p);
+  return c32;
+}
+
+const bool have_sse42 = __builtin_cpu_supports("sse4.2") != 0;
+#endif
+
+}  // namespace
+
+std::uint32_t crc32c(std::uint32_t crc, std::string_view bytes) noexcept {
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  crc = ~crc;
+#ifdef COOP_CRC32C_SSE42
+  if (have_sse42) return ~by_instruction(crc, p, bytes.size());
+#endif
+  return ~by_table(crc, p, bytes.size());
+}
+
+std::uint32_t crc32c_by_table(std::uint32_t crc, std::string_view bytes) noexcept {
+  return ~by_table(~crc, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+}
+
+}  // namespace coop::tm::detail
