@@ -262,6 +262,7 @@ TEST_CASE("corruption: a flipped byte anywhere in a stored block is found and lo
   const flip flips[] = {
       {0, "bad magic"},            // magic
       {4, "unknown compression"},  // compression
+      {5, "unknown checksum"},     // which CRC
       {16, "stored bytes"},        // stored size
       {20, "checksum mismatch"},   // the CRC itself
       {40, "checksum mismatch"},   // first stored byte
@@ -277,6 +278,38 @@ TEST_CASE("corruption: a flipped byte anywhere in a stored block is found and lo
     REQUIRE(copies >= 1);
     check_damaged_block(f, fl.expect);
   }
+}
+
+TEST_CASE("corruption: a lookup reading a damaged frame names the block and the frame") {
+  fixture f;
+  // The last stored byte is in the block's last frame.
+  auto copies = f.patch_file(f.block, [&](std::string& bytes, std::size_t at) {
+    bytes[at + f.block.size() - 1] = static_cast<char>(bytes[at + f.block.size() - 1] ^ 0x5A);
+  });
+  REQUIRE(copies >= 1);
+  const std::size_t last = std::size_t{damaged_block} * f.opts.block_events + f.block_records - 1;
+  detail::block_frames table;
+  REQUIRE(detail::block_codec::frames(f.block, "test", table).ok());
+  const std::size_t frames = table.header.frames;
+  const std::size_t per = table.header.frame_records;
+  auto s = store::open(f.opts, catalogue());
+  REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.err().message));
+  query_spec q;
+  q.filter = "orig_h == " + model::address::v4(0x0a000000u + last % 50).to_string();
+  auto a = run(*s, q);
+  REQUIRE_MESSAGE(a.warnings.size() == 1, "warnings:" << joined(a.warnings));
+  const std::string where = f.part.string() + " block #" + std::to_string(damaged_block) +
+                            " frame " + std::to_string(frames - 1) +
+                            ": damaged block: frame checksum mismatch";
+  CHECK_MESSAGE(a.warnings.front().rfind(where, 0) == 0, a.warnings.front());
+  // Only that frame's events of the host are missing.
+  const std::size_t first_lost = std::size_t{damaged_block} * f.opts.block_events +
+                                 (frames - 1) * per;
+  std::size_t expected = 0;
+  for (std::size_t n = 0; n < total; ++n) {
+    if (n % 50 == last % 50 && (n < first_lost || n > last)) ++expected;
+  }
+  CHECK(a.events.size() == expected);
 }
 
 TEST_CASE("corruption: a truncated block is found and located") {

@@ -63,13 +63,16 @@ void scan_block(const plan& p, const candidate& c, scan_scratch& s,
     });
     return;
   }
-  // Only the listed records: decompress their frames, one at a time.
-  const std::string where = block_where(c);
+  // Only the listed records: decompress their frames, one at a time. The
+  // block's location is spelt out only for an error (this is every
+  // lookup's path): the codec's messages then start with ": damaged ...",
+  // or " frame N: ...".
+  auto located = [&](const model::error& e) { return block_where(c) + e.message; };
   auto r = c.part->view_block(c.block, [&](std::string_view stored) {
     auto dict = c.part->dictionary_for(stored);
     const block_frames& frames = s.frames;
-    if (auto t = block_codec::frames(stored, where, s.frames); !t) {
-      warnings.push_back(t.err().message);
+    if (auto t = block_codec::frames(stored, "", s.frames); !t) {
+      warnings.push_back(located(t.err()));
       return;
     }
     const std::size_t per = frames.header.frame_records;
@@ -80,8 +83,8 @@ void scan_block(const plan& p, const candidate& c, scan_scratch& s,
       std::size_t j = i;
       while (j < c.wanted.size() && per != 0 && c.wanted[j] / per == f) ++j;
       if (j == i) break;
-      if (auto fr = s.codec.frame(frames, f, where, dict.get(), s.raw); !fr) {
-        warnings.push_back(fr.err().message);
+      if (auto fr = s.codec.frame(frames, f, "", dict.get(), s.raw); !fr) {
+        warnings.push_back(located(fr.err()));
         i = j;
         continue;
       }
