@@ -11,6 +11,7 @@ namespace coop::tm {
 namespace detail {
 
 struct cursor_state {
+  static constexpr std::size_t max_spare = 16;
   plan p;
   order sort = order::oldest_first;
   std::uint64_t limit = 0;
@@ -25,6 +26,10 @@ struct cursor_state {
   std::uint64_t seq = 0;
   model::event current;
   resolution current_res;
+  // Events handed out before, kept for their storage: the next match is
+  // decoded into one of them, so a lookup does not allocate every event's
+  // fields and strings anew.
+  std::vector<model::event> spare;
   scan_scratch scratch;
   std::vector<std::string> warnings;
 
@@ -37,12 +42,16 @@ struct cursor_state {
   }
 
   void load(const candidate& c) {
-    // The match is moved into the heap: the next decode rebuilds the
-    // scratch event rather than the heap copying it.
+    // The match is moved into the heap and the scratch event replaced by
+    // a spare one, whose storage the next decode reuses.
     scan_block(p, c, scratch, warnings, [&](model::event& e) {
       heap.push_back(held{std::move(e), c.tier, seq++});
       std::push_heap(heap.begin(), heap.end(),
                      [this](const held& a, const held& b) { return before(a, b); });
+      if (!spare.empty()) {
+        e = std::move(spare.back());
+        spare.pop_back();
+      }
     });
   }
 
@@ -61,8 +70,9 @@ struct cursor_state {
     }
     if (heap.empty()) return nullptr;
     std::pop_heap(heap.begin(), heap.end(), cmp);
-    current = std::move(heap.back().e);
+    std::swap(current, heap.back().e);
     current_res = p.tiers[heap.back().tier].res;
+    if (spare.size() < max_spare) spare.push_back(std::move(heap.back().e));
     heap.pop_back();
     ++returned;
     return &current;
