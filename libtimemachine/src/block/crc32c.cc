@@ -47,7 +47,15 @@ __attribute__((target("sse4.2"))) std::uint32_t by_instruction(std::uint32_t crc
   return c32;
 }
 
-const bool have_sse42 = __builtin_cpu_supports("sse4.2") != 0;
+// Asked once, on first use (__builtin_cpu_init first: this may run before
+// the runtime's own constructor has filled in the CPU model).
+bool have_sse42() noexcept {
+  static const bool have = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("sse4.2") != 0;
+  }();
+  return have;
+}
 #endif
 
 }  // namespace
@@ -56,7 +64,7 @@ std::uint32_t crc32c(std::uint32_t crc, std::string_view bytes) noexcept {
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   crc = ~crc;
 #ifdef COOP_CRC32C_SSE42
-  if (have_sse42) return ~by_instruction(crc, p, bytes.size());
+  if (have_sse42()) return ~by_instruction(crc, p, bytes.size());
 #endif
   return ~by_table(crc, p, bytes.size());
 }
