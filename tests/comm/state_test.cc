@@ -1,5 +1,5 @@
 // The node's durable state: the answer log that de-duplicates requests
-// across restarts, on real files.
+// across restarts, and the replay window, on real files.
 #include <doctest/doctest.h>
 
 #include <fstream>
@@ -7,6 +7,7 @@
 
 #include "comm_support.h"
 #include "state/answers.h"
+#include "state/replay.h"
 
 using namespace coop::comm;
 using namespace coop::comm::testing;
@@ -53,4 +54,51 @@ TEST_CASE("the answer log is compacted while the node runs, keeping every live a
   REQUIRE(again->find("site-c", 7) != nullptr);
   CHECK(*again->find("site-c", 7) == std::string("\0binary\xff", 8));
   CHECK(*again->find("site-b", 200) == "answer 200");
+}
+
+TEST_CASE("the replay window accepts each item once, however envelopes and origins interleave") {
+  using state::replay_verdict;
+  scratch_dir dir;
+  const std::int64_t start = 1'000;
+  auto w = state::replay_window::open(dir.path(), start, 4);
+  REQUIRE(w.ok());
+  // Items of one envelope in a row, then another origin's, then back.
+  CHECK(w->check("a", 10, start + 1, 0, 3) == replay_verdict::fresh);
+  CHECK(w->check("a", 10, start + 1, 1, 3) == replay_verdict::fresh);
+  CHECK(w->check("a", 10, start + 1, 1, 3) == replay_verdict::duplicate);
+  CHECK(w->check("b", 10, start + 1, 1, 3) == replay_verdict::fresh);
+  CHECK(w->check("a", 10, start + 1, 1, 3) == replay_verdict::duplicate);
+  CHECK(w->check("a", 10, start + 1, 2, 3) == replay_verdict::fresh);
+  CHECK(w->check("a", 11, start + 1, 0, 1) == replay_verdict::fresh);
+  CHECK(w->check("a", 10, start + 1, 0, 3) == replay_verdict::duplicate);
+  CHECK(w->check("a", 10, start + 1, 2, 3) == replay_verdict::duplicate);
+  // An index past the count the envelope was first seen with still counts once.
+  CHECK(w->check("a", 11, start + 1, 5, 1) == replay_verdict::fresh);
+  CHECK(w->check("a", 11, start + 1, 5, 1) == replay_verdict::duplicate);
+  // Issued before this process started and never seen: refused.
+  CHECK(w->check("a", 12, start - 1, 0, 1) == replay_verdict::too_old);
+  // The window keeps 4 sequences per origin: 10 slides out when 14 comes,
+  // from the middle of an envelope being checked.
+  CHECK(w->check("a", 12, start + 1, 0, 2) == replay_verdict::fresh);
+  CHECK(w->check("a", 13, start + 1, 0, 1) == replay_verdict::fresh);
+  CHECK(w->check("a", 10, start + 1, 1, 3) == replay_verdict::duplicate);
+  CHECK(w->check("a", 14, start + 1, 0, 1) == replay_verdict::fresh);
+  CHECK(w->check("a", 10, start + 1, 1, 3) == replay_verdict::too_old);
+  CHECK(w->check("a", 10, start + 1, 0, 3) == replay_verdict::too_old);
+  CHECK(w->check("a", 12, start + 1, 1, 2) == replay_verdict::fresh);
+  CHECK(w->check("a", 9, start + 1, 0, 1) == replay_verdict::too_old);
+  CHECK(w->check("b", 10, start + 1, 1, 3) == replay_verdict::duplicate);
+  CHECK(w->check("b", 10, start + 1, 0, 3) == replay_verdict::fresh);
+  // A window moved elsewhere goes on where it was.
+  state::replay_window moved = std::move(*w);
+  CHECK(moved.check("a", 14, start + 1, 0, 1) == replay_verdict::duplicate);
+  CHECK(moved.check("b", 10, start + 1, 0, 3) == replay_verdict::duplicate);
+  CHECK(moved.check("a", 15, start + 1, 0, 1) == replay_verdict::fresh);
+  // Saved and reopened: everything up to the highest sequence is refused.
+  REQUIRE(moved.save().ok());
+  auto again = state::replay_window::open(dir.path(), start + 100, 4);
+  REQUIRE(again.ok());
+  CHECK(again->check("a", 15, start + 200, 1, 2) == replay_verdict::too_old);
+  CHECK(again->check("b", 10, start + 200, 2, 3) == replay_verdict::too_old);
+  CHECK(again->check("a", 16, start + 200, 0, 1) == replay_verdict::fresh);
 }

@@ -56,11 +56,20 @@ envelope_view view_of(const wire_envelope& e) {
 
 namespace {
 
+// Item's layout in frame.capnp: 2 data words (index u32 at byte 0, kind
+// u16 at 4, outcome u16 at 6, requestId u64 at 8), then 5 pointers (topic,
+// destination, contentType, payload, reason).
+constexpr std::size_t item_data_words = 2;
+constexpr std::size_t item_pointers = 5;
+// The first segment encode_item_built's builder gets: an item that fits in
+// it is one segment, which the flat writer below reproduces.
+constexpr std::size_t item_first_segment_words = 512;
+
 // A per-thread first segment, so that small items are built without
 // allocating. Cap'n Proto wants it zeroed: it is zeroed once, and after
 // each use only the words that use wrote.
 struct item_scratch {
-  std::array<capnp::word, 512> words;
+  std::array<capnp::word, item_first_segment_words> words;
   item_scratch() { std::memset(words.data(), 0, sizeof words); }
 };
 
@@ -72,7 +81,87 @@ std::string encode_item(const item& it) {
   return out;
 }
 
+namespace {
+
+// Little-endian stores and the pointer words of Cap'n Proto's standard
+// encoding, for write_item_flat.
+void store_le(char* p, std::uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+
+// Words that `bytes` bytes take (a Text's count includes its NUL).
+std::size_t words_for(std::size_t bytes) { return (bytes + 7) / 8; }
+
+// At word `at` of `segment`, a pointer to a struct at word `target`.
+void put_struct(char* segment, std::size_t at, std::size_t target, std::uint64_t data_words,
+                std::uint64_t pointers) {
+  const auto offset = static_cast<std::uint64_t>(target - at - 1);
+  store_le(segment + 8 * at, (offset << 2) | (data_words << 32) | (pointers << 48), 8);
+}
+
+// At word `at` of `segment`, a pointer to a list of `count` bytes at word
+// `target` (for an empty list: the end of what precedes it, as the builder
+// does).
+void put_byte_list(char* segment, std::size_t at, std::size_t target, std::size_t count) {
+  const auto offset = static_cast<std::uint64_t>(target - at - 1);
+  const std::uint64_t byte_elements = 2;  // the list's element size tag
+  store_le(segment + 8 * at,
+           (offset << 2) | 1u | (byte_elements << 32) | (static_cast<std::uint64_t>(count) << 35),
+           8);
+}
+
+// Writes the item exactly as a MallocMessageBuilder whose first segment
+// holds it would (root pointer, struct, then each blob in the order
+// encode_item_built sets them, empty optional texts left null):
+// the same bytes without building and then copying a message. False, and
+// nothing appended, when it would not fit that first segment (the builder
+// then spills into a second segment, which this does not imitate).
+bool write_item_flat(const item_view& it, std::uint32_t index, std::string& out) {
+  const std::size_t struct_at = 1;
+  const std::size_t pointers_at = struct_at + item_data_words;
+  std::size_t words = pointers_at + item_pointers;
+  words += words_for(it.topic.size() + 1);
+  if (!it.destination.empty()) words += words_for(it.destination.size() + 1);
+  if (!it.content_type.empty()) words += words_for(it.content_type.size() + 1);
+  words += words_for(it.payload.size());
+  if (!it.reason.empty()) words += words_for(it.reason.size() + 1);
+  if (words > item_first_segment_words) return false;
+
+  const std::size_t pos = out.size();
+  out.resize(pos + 8 + 8 * words);  // zero-filled: padding, NULs, null pointers
+  char* p = out.data() + pos;
+  store_le(p, 0, 4);          // segment count - 1
+  store_le(p + 4, words, 4);  // the one segment's size in words
+  char* seg = p + 8;
+  put_struct(seg, 0, struct_at, item_data_words, item_pointers);
+  char* data = seg + 8 * struct_at;
+  store_le(data, index, 4);
+  store_le(data + 4, static_cast<std::uint16_t>(it.k), 2);
+  store_le(data + 6, static_cast<std::uint16_t>(it.result), 2);
+  store_le(data + 8, it.request_id, 8);
+  std::size_t next = pointers_at + item_pointers;
+  auto put = [&](std::size_t slot, std::string_view bytes, bool text) {
+    const std::size_t count = bytes.size() + (text ? 1 : 0);
+    put_byte_list(seg, pointers_at + slot, next, count);
+    if (!bytes.empty()) std::memcpy(seg + 8 * next, bytes.data(), bytes.size());
+    next += words_for(count);
+  };
+  put(0, it.topic, true);
+  if (!it.destination.empty()) put(1, it.destination, true);
+  if (!it.content_type.empty()) put(2, it.content_type, true);
+  put(3, it.payload, false);
+  if (!it.reason.empty()) put(4, it.reason, true);
+  return true;
+}
+
+}  // namespace
+
 void encode_item_into(const item_view& it, std::uint32_t index, std::string& out) {
+  if (write_item_flat(it, index, out)) return;
+  encode_item_built(it, index, out);
+}
+
+void encode_item_built(const item_view& it, std::uint32_t index, std::string& out) {
   thread_local item_scratch scratch;
   capnp::MallocMessageBuilder mb(kj::ArrayPtr<capnp::word>(scratch.words.data(), scratch.words.size()));
   auto b = mb.initRoot<wire::Item>();

@@ -101,7 +101,13 @@ envelope_view view_of(const wire_envelope& e);
 /// Serialises an item.
 std::string encode_item(const item& it);
 /// Appends the serialised item to `out`, with `index` in place of `it.index`.
+/// The bytes are those of encode_item_built(); an item of up to 4 KiB is
+/// written field by field, without a Cap'n Proto builder.
 void encode_item_into(const item_view& it, std::uint32_t index, std::string& out);
+/// encode_item_into() through Cap'n Proto's MallocMessageBuilder (the
+/// reference the direct writer must match byte for byte; used for items
+/// that do not fit its first segment).
+void encode_item_built(const item_view& it, std::uint32_t index, std::string& out);
 /// Parses a serialised item under `limits`.
 result<item> decode_item(std::string_view bytes, const wire_io::message_limits& limits);
 /// Parses a serialised item under `limits` without copying it: the views
