@@ -7,6 +7,7 @@
 #include "coop/tm/store.h"
 #include "lmdb/lmdb.h"
 #include "old_blocks.h"
+#include "partition/extent.h"
 #include "partition/partition.h"
 #include "store/format.h"
 #include "tm_support.h"
@@ -61,7 +62,8 @@ TEST_CASE("a store of a format newer than this build is refused, named") {
   auto r = tm::store::open(opts, catalogue());
   REQUIRE_FALSE(r.ok());
   CHECK(r.err().code == model::errc::incompatible);
-  CHECK(r.err().message == opts.root.string() + ": store format 6, this build reads formats 2 to 5");
+  CHECK(r.err().message ==
+        opts.root.string() + ": store format 6, this build reads formats 2 to 5");
   CHECK(read_text(opts.root / "FORMAT") == "coop-timemachine\nformat 6\n");  // left alone
 }
 
@@ -150,5 +152,101 @@ TEST_CASE("a format 2 store opens, is marked format 5, and its sealed partitions
     auto problems = s->verify();
     REQUIRE(problems.ok());
     CHECK(problems->empty());
+  }
+}
+
+TEST_CASE("a format 4 store (extents of zlib-checked blocks) is upgraded, appended to and sealed") {
+  temp_dir dir;
+  fake_clock clock(epoch);
+  auto opts = test_options(dir.path(), &clock);
+  std::vector<model::event> first, second;
+  for (std::uint64_t n = 0; n < 2000; ++n) {
+    auto e = conn(epoch + static_cast<std::int64_t>(n) * 5 * sec,
+                  static_cast<std::uint32_t>(n % 50), static_cast<std::uint32_t>(1 + n % 4), 443,
+                  n);
+    (n < 1500 ? first : second).push_back(std::move(e));
+  }
+  {
+    auto s = tm::store::create(opts, catalogue());
+    REQUIRE(s.ok());
+    for (std::size_t i = 0; i < first.size(); i += 500) {
+      REQUIRE(s->append(std::vector(first.begin() + static_cast<std::ptrdiff_t>(i),
+                                    first.begin() + static_cast<std::ptrdiff_t>(i + 500)))
+                  .ok());
+      REQUIRE(s->commit().ok());
+    }
+  }
+  // Make it what a format 4 build wrote: every block (in extents where the
+  // partition has them) checked with zlib's CRC-32, "format=4" in info.
+  std::size_t extents = 0;
+  for (const auto& e : std::filesystem::directory_iterator(opts.root / "parts")) {
+    auto env = tm::lmdb::env::open(e.path(), {.map_size = opts.partition_map_bytes});
+    REQUIRE(env.ok());
+    auto t = tm::lmdb::txn::begin(*env, true);
+    REQUIRE(t.ok());
+    auto info = t->open_db("info", 0);
+    REQUIRE(info.ok());
+    std::string meta(t->get(*info, "meta").value());
+    REQUIRE(meta.find("format=5\n") == 0);
+    meta.replace(0, 9, "format=4\n");
+    const bool in_extents = meta.find("extent_blocks=0\n") == std::string::npos;
+    REQUIRE(t->put(*info, "meta", meta).ok());
+    auto blocks = t->open_db("blocks", 0);
+    REQUIRE(blocks.ok());
+    std::vector<std::pair<std::string, std::string>> old;
+    {
+      auto c = tm::lmdb::cursor::open(*t, *blocks);
+      REQUIRE(c.ok());
+      std::string_view k, v;
+      for (auto more = c->move(MDB_FIRST, &k, &v); more.ok() && *more;
+           more = c->move(MDB_NEXT, &k, &v)) {
+        if (!in_extents) {
+          old.emplace_back(std::string(k), as_format4(std::string(v)));
+          continue;
+        }
+        ++extents;
+        auto count = tm::detail::extent_count(v, "test");
+        REQUIRE(count.ok());
+        std::vector<std::string> members;
+        for (std::uint32_t i = 0; i < *count; ++i) {
+          auto member = tm::detail::extent_block(v, i, "test");
+          REQUIRE(member.ok());
+          members.push_back(as_format4(std::string(*member)));
+        }
+        std::vector<std::string_view> views(members.begin(), members.end());
+        std::string extent;
+        REQUIRE(tm::detail::write_extent(extent, views).ok());
+        old.emplace_back(std::string(k), std::move(extent));
+      }
+    }
+    for (const auto& [k, v] : old) REQUIRE(t->put(*blocks, k, v).ok());
+    REQUIRE(t->commit().ok());
+  }
+  REQUIRE(extents > 0);
+  {
+    std::ofstream f(opts.root / "FORMAT", std::ios::trunc);
+    f << "coop-timemachine\nformat 4\n";
+  }
+  auto s = tm::store::open(opts, catalogue());
+  REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.err().message));
+  CHECK(read_text(opts.root / "FORMAT") == "coop-timemachine\nformat 5\n");
+  REQUIRE(s->append(second).ok());
+  REQUIRE(s->commit().ok());
+  // Old and new blocks side by side, then in the partitions seal() writes.
+  for (bool sealed : {false, true}) {
+    CAPTURE(sealed);
+    if (sealed) REQUIRE(s->seal().ok());
+    tm::query_spec q;
+    q.filter = "orig_h == 10.0.0.7";
+    auto c = s->query(q);
+    REQUIRE(c.ok());
+    std::size_t n = 0;
+    for (auto e = c->next(); e.ok() && *e != nullptr; e = c->next()) ++n;
+    CHECK(n == 40);
+    CHECK(c->warnings().empty());
+    CHECK(all(*s).size() == 2000);
+    auto v = s->verify();
+    REQUIRE(v.ok());
+    CHECK_MESSAGE(v->empty(), (v->empty() ? "" : v->front()));
   }
 }

@@ -2,9 +2,9 @@
 
 #include <zdict.h>
 #include <zlib.h>
-// For ZSTD_c_literalCompressionMode, an experimental parameter: zstd.h and
-// libzstd come from the same package; were it refused, literals would be
-// coded as before, which every reader decodes.
+// For ZSTD_c_literalCompressionMode, an experimental parameter (zstd 1.5.1
+// and later; zstd.h and libzstd come from the same package). Without it, or
+// were it refused, literals are coded as before, which every reader decodes.
 #define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
 
@@ -232,8 +232,10 @@ std::string block_codec::seal(std::string_view payload, std::uint32_t records, s
     // Huffman-coded literals cost more than half of decompressing a small
     // frame (docs/timemachine.md, "Blocks"): its literals are stored as
     // they are. A single-frame block keeps them coded.
+#if ZSTD_VERSION_NUMBER >= 10501
     (void)ZSTD_CCtx_setParameter(cctx_, ZSTD_c_literalCompressionMode,
                                  frames > 1 ? ZSTD_ps_disable : ZSTD_ps_auto);
+#endif
     ZSTD_CCtx_refCDict(cctx_, dict != nullptr ? dict->cdict() : nullptr);
     bool ok = true;
     for (std::size_t f = 0; f < frames && ok; ++f) {
@@ -266,7 +268,8 @@ std::string block_codec::seal(std::string_view payload, std::uint32_t records, s
   for (std::size_t f = 0; f < frames; ++f) {
     put_le32(table, packed[f]);
     put_le32(table, static_cast<std::uint32_t>(cuts[f + 1] - cuts[f]));
-    put_le32(table, crc_add(block_header::checksum_crc32c, 0, std::string_view(body).substr(at, packed[f])));
+    const std::string_view frame = std::string_view(body).substr(at, packed[f]);
+    put_le32(table, crc_add(block_header::checksum_crc32c, 0, frame));
     at += packed[f];
   }
   put_le32(h, static_cast<std::uint32_t>(table.size() + body.size()));
@@ -282,7 +285,8 @@ std::string block_codec::seal(std::string_view payload, std::uint32_t records, s
   out += table;
   out += body;
   std::string c;
-  put_le32(c, block_crc(block_header::checksum_crc32c, out, std::string_view(out).substr(block_header::size)));
+  put_le32(c, block_crc(block_header::checksum_crc32c, out,
+                        std::string_view(out).substr(block_header::size)));
   out.replace(20, 4, c);
   return out;
 }

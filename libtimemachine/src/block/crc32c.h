@@ -1,7 +1,8 @@
 // CRC-32C (Castagnoli), the checksum of blocks written since store format 5:
-// computed with the SSE 4.2 instruction where the CPU has it (59 ns for a
-// 700-byte frame here, zlib's CRC-32 290 ns), else by a table. Both give
-// the same value. Pure functions: thread-safe.
+// computed with the SSE 4.2 instruction where the CPU has it (91 ns for a
+// 700-byte frame here, one CRC after another; zlib's CRC-32 takes 285 ns),
+// else by slicing-by-8 tables (333 ns, about zlib's speed). Both give the
+// same value. Pure functions: thread-safe.
 #pragma once
 
 #include <cstdint>

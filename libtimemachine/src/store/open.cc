@@ -1,8 +1,12 @@
 // Creating and opening a store, and recovery: finishing or undoing what a
 // crash interrupted (docs/timemachine.md, "Crash recovery").
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -17,12 +21,38 @@ namespace {
 
 constexpr std::string_view format_file = "FORMAT";
 
+// Writes `file` and flushes it to the disk (fsync), so that a rename over
+// FORMAT after it never leaves an empty file behind a power loss.
 model::result<void> write_format_file(const std::filesystem::path& root,
                                       const std::filesystem::path& file) {
-  std::ofstream out(file, std::ios::trunc);
-  out << format_magic << "\nformat " << format_version << "\n";
-  out.flush();
-  if (!out) return model::error{model::errc::io, (root / format_file).string() + ": cannot write"};
+  const std::string text =
+      std::string(format_magic) + "\nformat " + std::to_string(format_version) + "\n";
+  auto failed = [&](const char* what) {
+    return model::error{model::errc::io, (root / format_file).string() + ": cannot " + what +
+                                             " " + file.string() + ": " + std::strerror(errno)};
+  };
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return failed("create");
+  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  const bool synced = written && ::fsync(fd) == 0;
+  const int saved = errno;
+  ::close(fd);
+  errno = saved;
+  if (!written) return failed("write");
+  if (!synced) return failed("flush");
+  return {};
+}
+
+// Flushes the directory `dir` itself, so that a rename in it is durable.
+model::result<void> sync_directory(const std::filesystem::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    const int saved = errno;
+    if (fd >= 0) ::close(fd);
+    return model::error{model::errc::io,
+                        dir.string() + ": cannot flush the directory: " + std::strerror(saved)};
+  }
+  ::close(fd);
   return {};
 }
 
@@ -57,6 +87,7 @@ model::result<void> check_format_file(const std::filesystem::path& root, bool re
     std::error_code ec;
     std::filesystem::rename(tmp, path, ec);
     if (ec) return model::error{model::errc::io, path.string() + ": cannot upgrade: " + ec.message()};
+    if (auto r = sync_directory(root); !r) return r;
   }
   return {};
 }
