@@ -23,18 +23,6 @@ using namespace coop::tm::testing;
 
 namespace {
 
-// `records` length-prefixed connection events.
-std::string payload(std::uint32_t records) {
-  std::string p;
-  for (std::uint32_t i = 0; i < records; ++i) {
-    auto bytes = model::encode(conn(epoch + i * sec, i % 37, 1 + i % 7, 443, i));
-    REQUIRE(bytes.ok());
-    detail::put_le32(p, static_cast<std::uint32_t>(bytes->size()));
-    p += *bytes;
-  }
-  return p;
-}
-
 // The literals-section types (0 raw, 1 RLE, 2 Huffman with its table,
 // 3 Huffman reusing a table) of the compressed zstd blocks in one zstd
 // frame, as RFC 8878 lays them out; a damaged frame fails the test.
@@ -80,10 +68,7 @@ TEST_CASE("blocks: frames of a block of several keep zstd literals uncoded, one 
     auto e = conn(epoch + i * sec, i % 37, 1 + i % 7, 443, i);
     e.uid = "C";
     for (int k = 0; k < 17; ++k) e.uid += base62[random() % base62.size()];
-    auto bytes = model::encode(e);
-    REQUIRE(bytes.ok());
-    detail::put_le32(p, static_cast<std::uint32_t>(bytes->size()));
-    p += *bytes;
+    add_record(p, e);
   }
   detail::block_codec codec;
   for (std::uint16_t per : {std::uint16_t{8}, std::uint16_t{records}}) {
@@ -108,7 +93,7 @@ TEST_CASE("blocks: the frames of a block, read one by one, are the block read wh
     for (std::uint32_t records : {1u, 7u, 8u, 9u, 64u, 256u}) {
       CAPTURE(level);
       CAPTURE(records);
-      const std::string p = payload(records);
+      const std::string p = conn_payload(records);
       detail::block_codec codec;
       const std::string stored = codec.seal(p, records, 5, 6, level, nullptr);
       std::string whole;
@@ -131,7 +116,7 @@ TEST_CASE("blocks: the frames of a block, read one by one, are the block read wh
 }
 
 TEST_CASE("blocks: damage to the frame table or a frame is reported with its place") {
-  const std::string p = payload(40);
+  const std::string p = conn_payload(40);
   detail::block_codec codec;
   const std::string stored = codec.seal(p, 40, 0, 0, 1, nullptr);
   detail::block_frames frames;
@@ -162,7 +147,7 @@ TEST_CASE("blocks: damage to the frame table or a frame is reported with its pla
   }
   SUBCASE("a block that needs a dictionary it does not get") {
     std::vector<std::string_view> samples;
-    const std::string many = payload(256);
+    const std::string many = conn_payload(256);
     auto cuts = detail::frame_cuts(many, 256);
     for (int copy = 0; copy < 12; ++copy) {
       for (std::size_t f = 0; f + 1 < cuts.size(); ++f) {

@@ -9,29 +9,12 @@
 #include "block/block.h"
 #include "block/crc32c.h"
 #include "block/endian.h"
-#include "coop/model/codec.h"
 #include "old_blocks.h"
 #include "tm_support.h"
 
 using namespace coop;
 using namespace coop::tm;
 using namespace coop::tm::testing;
-
-namespace {
-
-// `records` length-prefixed connection events.
-std::string records(std::uint32_t n) {
-  std::string p;
-  for (std::uint32_t i = 0; i < n; ++i) {
-    auto bytes = model::encode(conn(epoch + i * sec, i % 29, 1 + i % 5, 53, i));
-    REQUIRE(bytes.ok());
-    detail::put_le32(p, static_cast<std::uint32_t>(bytes->size()));
-    p += *bytes;
-  }
-  return p;
-}
-
-}  // namespace
 
 TEST_CASE("checksums: CRC-32C gives the standard check value, by instruction and by table") {
   CHECK(detail::crc32c(0, "123456789") == 0xe3069283u);
@@ -53,7 +36,7 @@ TEST_CASE("checksums: CRC-32C gives the standard check value, by instruction and
 }
 
 TEST_CASE("checksums: a new block says CRC-32C in byte 5, and a format 4 block still reads") {
-  const std::string payload = records(40);
+  const std::string payload = conn_payload(40);
   for (int level : {0, 1}) {
     CAPTURE(level);
     const std::string block = detail::seal_block(payload, 40, 0, 39, level);
@@ -91,7 +74,7 @@ TEST_CASE("checksums: a new block says CRC-32C in byte 5, and a format 4 block s
 }
 
 TEST_CASE("checksums: an unknown or flipped checksum kind is damage, with its place") {
-  const std::string block = detail::seal_block(records(24), 24, 0, 23, 1);
+  const std::string block = detail::seal_block(conn_payload(24), 24, 0, 23, 1);
   std::string out;
   SUBCASE("unknown kind") {
     std::string bad = block;

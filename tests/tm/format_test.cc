@@ -48,6 +48,26 @@ std::string read_text(const std::filesystem::path& p) {
   return {std::istreambuf_iterator<char>(in), {}};
 }
 
+// Replaces every value of the partition's `blocks` database (a block, or
+// an extent of blocks) by change(value); returns how many there were.
+template <class F>
+std::size_t rewrite_blocks(tm::lmdb::txn& t, F change) {
+  auto blocks = t.open_db("blocks", 0);
+  REQUIRE(blocks.ok());
+  std::vector<std::pair<std::string, std::string>> rewritten;
+  {
+    auto c = tm::lmdb::cursor::open(t, *blocks);
+    REQUIRE(c.ok());
+    std::string_view k, v;
+    for (auto more = c->move(MDB_FIRST, &k, &v); more.ok() && *more;
+         more = c->move(MDB_NEXT, &k, &v)) {
+      rewritten.emplace_back(std::string(k), change(v));
+    }
+  }
+  for (const auto& [k, v] : rewritten) REQUIRE(t.put(*blocks, k, v).ok());
+  return rewritten.size();
+}
+
 }  // namespace
 
 TEST_CASE("a store of a format newer than this build is refused, named") {
@@ -105,20 +125,8 @@ TEST_CASE("a format 2 store opens, is marked format 5, and its sealed partitions
     }
     REQUIRE(t->put(*info, "meta", meta).ok());
     // A format 2 writer checked its blocks with zlib's CRC-32.
-    auto blocks = t->open_db("blocks", 0);
-    REQUIRE(blocks.ok());
-    std::vector<std::pair<std::string, std::string>> old;
-    {
-      auto c = tm::lmdb::cursor::open(*t, *blocks);
-      REQUIRE(c.ok());
-      std::string_view k, v;
-      for (auto more = c->move(MDB_FIRST, &k, &v); more.ok() && *more;
-           more = c->move(MDB_NEXT, &k, &v)) {
-        old.emplace_back(std::string(k), as_format4(std::string(v)));
-      }
-    }
-    REQUIRE_FALSE(old.empty());
-    for (const auto& [k, v] : old) REQUIRE(t->put(*blocks, k, v).ok());
+    REQUIRE(rewrite_blocks(*t, [](std::string_view v) { return as_format4(std::string(v)); }) >
+            0);
     REQUIRE(t->commit().ok());
   }
   {
@@ -191,35 +199,22 @@ TEST_CASE("a format 4 store (extents of zlib-checked blocks) is upgraded, append
     meta.replace(0, 9, "format=4\n");
     const bool in_extents = meta.find("extent_blocks=0\n") == std::string::npos;
     REQUIRE(t->put(*info, "meta", meta).ok());
-    auto blocks = t->open_db("blocks", 0);
-    REQUIRE(blocks.ok());
-    std::vector<std::pair<std::string, std::string>> old;
-    {
-      auto c = tm::lmdb::cursor::open(*t, *blocks);
-      REQUIRE(c.ok());
-      std::string_view k, v;
-      for (auto more = c->move(MDB_FIRST, &k, &v); more.ok() && *more;
-           more = c->move(MDB_NEXT, &k, &v)) {
-        if (!in_extents) {
-          old.emplace_back(std::string(k), as_format4(std::string(v)));
-          continue;
-        }
-        ++extents;
-        auto count = tm::detail::extent_count(v, "test");
-        REQUIRE(count.ok());
-        std::vector<std::string> members;
-        for (std::uint32_t i = 0; i < *count; ++i) {
-          auto member = tm::detail::extent_block(v, i, "test");
-          REQUIRE(member.ok());
-          members.push_back(as_format4(std::string(*member)));
-        }
-        std::vector<std::string_view> views(members.begin(), members.end());
-        std::string extent;
-        REQUIRE(tm::detail::write_extent(extent, views).ok());
-        old.emplace_back(std::string(k), std::move(extent));
+    rewrite_blocks(*t, [&](std::string_view v) {
+      if (!in_extents) return as_format4(std::string(v));
+      ++extents;
+      auto count = tm::detail::extent_count(v, "test");
+      REQUIRE(count.ok());
+      std::vector<std::string> members;
+      for (std::uint32_t i = 0; i < *count; ++i) {
+        auto member = tm::detail::extent_block(v, i, "test");
+        REQUIRE(member.ok());
+        members.push_back(as_format4(std::string(*member)));
       }
-    }
-    for (const auto& [k, v] : old) REQUIRE(t->put(*blocks, k, v).ok());
+      std::vector<std::string_view> views(members.begin(), members.end());
+      std::string extent;
+      REQUIRE(tm::detail::write_extent(extent, views).ok());
+      return extent;
+    });
     REQUIRE(t->commit().ok());
   }
   REQUIRE(extents > 0);

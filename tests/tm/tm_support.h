@@ -12,6 +12,7 @@
 #include <string>
 
 #include "coop/model/catalogue.h"
+#include "coop/model/codec.h"
 #include "coop/model/event.h"
 #include "coop/model/schema.h"
 #include "coop/tm/store.h"
@@ -89,6 +90,26 @@ inline model::event conn(std::int64_t ts, std::uint32_t h, std::uint32_t s, std:
   (void)e.set("ip_proto", std::uint64_t{6});
   REQUIRE(e.validate().ok());
   return e;
+}
+
+/// Appends `e` encoded to `payload` as a stored block's record: its length
+/// (u32 little-endian), then the event message.
+inline void add_record(std::string& payload, const model::event& e) {
+  auto bytes = model::encode(e);
+  REQUIRE_MESSAGE(bytes.ok(), (bytes.ok() ? "" : bytes.err().message));
+  const auto n = static_cast<std::uint32_t>(bytes->size());
+  for (int i = 0; i < 4; ++i) payload.push_back(static_cast<char>((n >> (8 * i)) & 0xffu));
+  payload += *bytes;
+}
+
+/// The payload of a block of `records` connection events to port 443
+/// (record i: conn(epoch + i s, i % 37, 1 + i % 7, 443, i)).
+inline std::string conn_payload(std::uint32_t records) {
+  std::string p;
+  for (std::uint32_t i = 0; i < records; ++i) {
+    add_record(p, conn(epoch + i * sec, i % 37, 1 + i % 7, 443, i));
+  }
+  return p;
 }
 
 /// Options for a test store in `dir`: no background threads, small
