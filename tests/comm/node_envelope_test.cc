@@ -122,7 +122,9 @@ TEST_CASE("tampered, expired, misattributed and over-hopped envelopes are refuse
   c.connect(p);
 
   auto item_tampered = c.seal(300, {"pay me"});
-  item_tampered.items[0].back() ^= 0x01;
+  // A payload byte: the digest covers the item's fields, not the padding
+  // of its encoding (docs/protocol.md, "Item digest").
+  item_tampered.items[0][item_tampered.items[0].find("pay me")] ^= 0x01;
   REQUIRE(p.write(envelope_frame(item_tampered)));
   c.settle(p, 301);
   CHECK(c.last_refusal().find("does not match its signed digest") != std::string::npos);

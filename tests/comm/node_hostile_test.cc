@@ -109,7 +109,15 @@ TEST_CASE("frames before the hello and a hello naming another site are refused")
   {
     raw_peer p;
     REQUIRE(p.connect_tls(h.a->listen_port(), h.pki.site("site-b"), h.pki.ca().cert));
-    REQUIRE(p.hello("site-b", 2, 3));
+    REQUIRE(p.hello("site-b", 3, 4));
+    CHECK(has_refusal(h.cut_off(p), "3", "no common protocol version"));
+  }
+  {
+    // A version 1 peer (item digests over the serialised item, signatures
+    // over the whole header) cannot check what this one signs: refused.
+    raw_peer p;
+    REQUIRE(p.connect_tls(h.a->listen_port(), h.pki.site("site-b"), h.pki.ca().cert));
+    REQUIRE(p.hello("site-b", 1, 1));
     CHECK(has_refusal(h.cut_off(p), "3", "no common protocol version"));
   }
 }

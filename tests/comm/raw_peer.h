@@ -75,7 +75,8 @@ class raw_peer {
   }
 
   /// Sends our hello as site `site`.
-  bool hello(const std::string& site, std::uint16_t min_v = 1, std::uint16_t max_v = 1) {
+  bool hello(const std::string& site, std::uint16_t min_v = wire_io::protocol_version,
+             std::uint16_t max_v = wire_io::protocol_version) {
     capnp::MallocMessageBuilder mb;
     auto h = mb.initRoot<wire::Frame>().initHello();
     h.setSite(site);

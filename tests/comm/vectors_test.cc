@@ -5,6 +5,7 @@
 
 #include <capnp/message.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -88,8 +89,8 @@ TEST_CASE("vector 1: the hello frame") {
   capnp::MallocMessageBuilder mb;
   auto h = mb.initRoot<wire::Frame>().initHello();
   h.setSite("site-a");
-  h.setMinVersion(1);
-  h.setMaxVersion(1);
+  h.setMinVersion(wire_io::protocol_version);
+  h.setMaxVersion(wire_io::protocol_version);
   h.setMaxFrameBytes(1 << 20);
   h.setRelay(false);
   const auto got = hex(wire_io::serialise_frame(mb));
@@ -138,10 +139,63 @@ TEST_CASE("vector 2: an item, its envelope header and the Ed25519 signature") {
     CHECK(view->index == item->index);
     const bool copied = !scratch.empty();
     CHECK(copied == (in.data() == shifted.data() + 1));
-    std::string bad(in);
-    bad.back() = static_cast<char>(bad.back() ^ 1);
-    CHECK(envelope::open_item_view(bad, *header, {}, scratch).err().code == errc::signature);
+    // A changed payload or topic byte is refused. The digest covers the
+    // fields, not their encoding: a changed padding byte (the last one)
+    // reads as the same item and passes.
+    for (const std::string_view field : {std::string_view("192.0.2.7"), std::string_view("hotlist")}) {
+      std::string bad(in);
+      bad[bad.find(field)] ^= 1;
+      CHECK(envelope::open_item_view(bad, *header, {}, scratch).err().code == errc::signature);
+    }
+    std::string padded(in);
+    REQUIRE(padded.back() == '\0');
+    padded.back() = 1;
+    CHECK(envelope::open_item_view(padded, *header, {}, scratch).ok());
   }
+}
+
+TEST_CASE("vector 2b: what the item digest and the signature cover") {
+  auto e = vector_envelope();
+  auto header = envelope::decode_header(e.header_bytes, {});
+  REQUIRE(header.ok());
+  auto item = envelope::decode_item(e.items[0], {});
+  REQUIRE(item.ok());
+  std::string input;
+  envelope::digest_input(envelope::view_of(*item), 0, input);
+  CHECK(hex(input) == vector_hex("digest-input"));
+  CHECK(doc_text().find(hex(input)) != std::string::npos);
+  // The header signs the SHA-256 of exactly those bytes.
+  REQUIRE(header->digests.size() == 1);
+  const auto d = crypto::sha256(input);
+  CHECK(std::equal(d.begin(), d.end(), header->digests[0].begin()));
+  // Every field is in it: changing any one changes the digest.
+  std::string scratch;
+  const auto base = envelope::item_digest(envelope::view_of(*item), 0, scratch);
+  auto changed = [&](auto&& edit) {
+    envelope::item other = *item;
+    edit(other);
+    return envelope::item_digest(envelope::view_of(other), other.index, scratch) != base;
+  };
+  CHECK(changed([](envelope::item& i) { i.index = 1; }));
+  CHECK(changed([](envelope::item& i) { i.k = envelope::kind::direct; }));
+  CHECK(changed([](envelope::item& i) { i.request_id = 1; }));
+  CHECK(changed([](envelope::item& i) { i.result = envelope::outcome::denied; }));
+  CHECK(changed([](envelope::item& i) { i.topic += "x"; }));
+  CHECK(changed([](envelope::item& i) { i.destination = "site-b"; }));
+  CHECK(changed([](envelope::item& i) { i.content_type = "text/csv"; }));
+  CHECK(changed([](envelope::item& i) { i.reason = "x"; }));
+  CHECK(changed([](envelope::item& i) { i.payload += "x"; }));
+  // Lengths keep the fields apart: moving a byte from one to the next
+  // changes the digest.
+  CHECK(changed([](envelope::item& i) {
+    i.topic.pop_back();
+    i.destination = "p";
+  }));
+  // The signed message: tag, zero byte, SHA-256 of the header.
+  const std::string signed_msg = crypto::signed_bytes(e.header_bytes);
+  CHECK(signed_msg.size() == 49);
+  CHECK(hex(signed_msg) == vector_hex("signed-message"));
+  CHECK(doc_text().find(hex(signed_msg)) != std::string::npos);
 }
 
 TEST_CASE("vector 3: the envelope frame as a site writes it") {

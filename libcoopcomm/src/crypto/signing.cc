@@ -49,9 +49,12 @@ std::array<std::uint8_t, 32> sha256(std::string_view data) {
 }
 
 std::string signed_bytes(std::string_view header) {
-  std::string out = "coop-envelope-v1";
-  out.push_back('\0');
-  out.append(header);
+  static constexpr std::string_view tag{"coop-envelope-v2\0", 17};
+  const auto digest = sha256(header);
+  std::string out;
+  out.reserve(tag.size() + digest.size());
+  out.append(tag);
+  out.append(reinterpret_cast<const char*>(digest.data()), digest.size());
   return out;
 }
 

@@ -282,6 +282,42 @@ result<header> decode_header(std::string_view bytes, const wire_io::message_limi
   });
 }
 
+namespace {
+
+void put_varint(std::string& out, std::uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+void put_field(std::string& out, std::string_view s) {
+  put_varint(out, s.size());
+  out.append(s);
+}
+
+}  // namespace
+
+void digest_input(const item_view& it, std::uint32_t index, std::string& out) {
+  put_varint(out, index);
+  out.push_back(static_cast<char>(it.k));
+  put_varint(out, it.request_id);
+  out.push_back(static_cast<char>(it.result));
+  put_field(out, it.topic);
+  put_field(out, it.destination);
+  put_field(out, it.content_type);
+  put_field(out, it.reason);
+  put_field(out, it.payload);
+}
+
+std::array<std::uint8_t, 32> item_digest(const item_view& it, std::uint32_t index,
+                                         std::string& scratch) {
+  scratch.clear();
+  digest_input(it, index, scratch);
+  return crypto::sha256(scratch);
+}
+
 sealed_batch seal_batch(const crypto::signing_key& key, header h, std::span<const item> items) {
   sealed_batch b;
   std::size_t estimate = 0;
@@ -290,12 +326,15 @@ sealed_batch seal_batch(const crypto::signing_key& key, header h, std::span<cons
   b.spans.reserve(items.size());
   h.digests.clear();
   h.digests.reserve(items.size());
+  std::string scratch;
   for (std::size_t i = 0; i < items.size(); ++i) {
     const std::size_t at = b.item_bytes.size();
-    encode_item_into(view_of(items[i]), static_cast<std::uint32_t>(i), b.item_bytes);
-    const std::string_view one(b.item_bytes.data() + at, b.item_bytes.size() - at);
-    b.spans.emplace_back(static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(one.size()));
-    h.digests.push_back(crypto::sha256(one));
+    const item_view v = view_of(items[i]);
+    const auto index = static_cast<std::uint32_t>(i);
+    encode_item_into(v, index, b.item_bytes);
+    b.spans.emplace_back(static_cast<std::uint32_t>(at),
+                         static_cast<std::uint32_t>(b.item_bytes.size() - at));
+    h.digests.push_back(item_digest(v, index, scratch));
   }
   std::tie(b.header_bytes, b.signature) = sign_header(key, std::move(h));
   return b;
@@ -358,7 +397,8 @@ result<item_view> open_item_view(std::string_view bytes, const header& h,
   if (!it) return it.err();
   if (it->index >= h.digests.size())
     return error{errc::signature, "item index " + std::to_string(it->index) + " out of range"};
-  if (crypto::sha256(bytes) != h.digests[it->index])
+  thread_local std::string digest_scratch;
+  if (item_digest(*it, it->index, digest_scratch) != h.digests[it->index])
     return error{errc::signature, "item " + std::to_string(it->index) + " from '" + h.origin +
                                       "' does not match its signed digest"};
   return it;

@@ -265,6 +265,7 @@ class node_impl {
   std::size_t inbox_items_ = 0;
   std::size_t inbox_bytes_ = 0;
   std::uint64_t inbox_published_ = 0;  // taken by the application, not yet in stats_
+  std::string digest_scratch_;         // envelope::item_digest's buffer
   // Topic prefixes some connected peer subscribed to: a publication none
   // covers is counted and dropped at once, without being signed. Written on
   // the I/O thread (refresh_recipients), read by publishers.

@@ -65,9 +65,10 @@ result<void> node_impl::post_outgoing(const envelope::item_view& it, const send_
   const std::size_t at = b.bytes.size();
   const std::size_t names_at = b.names.size();
   try {
-    envelope::encode_item_into(it, static_cast<std::uint32_t>(b.spans.size()), b.bytes);
+    const auto index = static_cast<std::uint32_t>(b.spans.size());
+    envelope::encode_item_into(it, index, b.bytes);
     const std::string_view one(b.bytes.data() + at, b.bytes.size() - at);
-    const auto digest = crypto::sha256(one);
+    const auto digest = envelope::item_digest(it, index, digest_scratch_);
     outgoing_batch::route r{it.k, 0, static_cast<std::uint32_t>(it.topic.size()), 0,
                             static_cast<std::uint32_t>(it.destination.size())};
     if (!b.routes.empty() && b.routes.back().topic_size == r.topic_size &&

@@ -34,7 +34,7 @@ struct Subscriptions {
 
 struct Envelope {
   header @0 :Data;          # a serialized Header: the signed bytes
-  signature @1 :Data;       # Ed25519 over "coop-envelope-v1" 0x00 header (64 bytes)
+  signature @1 :Data;       # Ed25519 over "coop-envelope-v2" 0x00 SHA-256(header) (64 bytes)
   hops @2 :List(Text);      # sites that forwarded it, in order; not signed
   items @3 :List(Data);     # serialized Items (a subset when a relay filtered)
 }
@@ -46,7 +46,7 @@ struct Header {
   issuedAt @3 :Int64;       # nanoseconds since the Unix epoch
   expiresAt @4 :Int64;      # after this, receivers refuse it
   hopLimit @5 :UInt8;       # forwarded at most this many times
-  digests @6 :List(Data);   # SHA-256 of each serialized Item, by index
+  digests @6 :List(Data);   # item digest of each Item, by index (docs/protocol.md, "Envelopes")
 }
 
 enum Kind {

@@ -22,8 +22,10 @@
 
 namespace coop::comm::wire_io {
 
-/// The protocol version this code speaks (and the only one so far).
-inline constexpr std::uint16_t protocol_version = 1;
+/// The protocol version this code speaks, and the only one: version 2
+/// changed what item digests and envelope signatures cover (docs/protocol.md,
+/// "Hello and versions"), so a version 1 peer is refused with code 3.
+inline constexpr std::uint16_t protocol_version = 2;
 
 /// A buffer of 8-byte words that Cap'n Proto can read in place. (Not a
 /// vector of capnp::word: that type cannot be copied under clang, and a
