@@ -129,8 +129,9 @@ TEST_CASE("a peer's messages are delivered in the order published, in small and 
   // verifying thread is idle and nothing more waits on the connection, and
   // hands the others to that thread: an envelope of one message, then one
   // of 1,024 (too large to verify inline), then a small one right behind it
-  // (which must wait for the large one), in several rounds.
-  pair_of_sites s("allow * * /coop\nlimit batch-linger 50ms\n");
+  // (which must wait for the large one), in several rounds. batch-items
+  // is set to 1,024 so that the 1,028 messages of a round make exactly that.
+  pair_of_sites s("allow * * /coop\nlimit batch-linger 50ms\nlimit batch-items 1024\n");
   std::mutex mu;
   std::vector<int> seen;
   REQUIRE(s.b->subscribe("/coop/seq", [&](const message& m) {

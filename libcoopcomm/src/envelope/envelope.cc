@@ -284,31 +284,41 @@ result<header> decode_header(std::string_view bytes, const wire_io::message_limi
 
 namespace {
 
-void put_varint(std::string& out, std::uint64_t v) {
+// Writes v as a varint at p; returns the end.
+char* put_varint(char* p, std::uint64_t v) {
   while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    *p++ = static_cast<char>((v & 0x7f) | 0x80);
     v >>= 7;
   }
-  out.push_back(static_cast<char>(v));
+  *p++ = static_cast<char>(v);
+  return p;
 }
 
-void put_field(std::string& out, std::string_view s) {
-  put_varint(out, s.size());
-  out.append(s);
+char* put_field(char* p, std::string_view s) {
+  p = put_varint(p, s.size());
+  if (!s.empty()) std::memcpy(p, s.data(), s.size());
+  return p + s.size();
 }
 
 }  // namespace
 
 void digest_input(const item_view& it, std::uint32_t index, std::string& out) {
-  put_varint(out, index);
-  out.push_back(static_cast<char>(it.k));
-  put_varint(out, it.request_id);
-  out.push_back(static_cast<char>(it.result));
-  put_field(out, it.topic);
-  put_field(out, it.destination);
-  put_field(out, it.content_type);
-  put_field(out, it.reason);
-  put_field(out, it.payload);
+  // At most 10 bytes per varint: two numbers, two bytes, five lengths.
+  const std::size_t most = 7 * 10 + 2 + it.topic.size() + it.destination.size() +
+                           it.content_type.size() + it.reason.size() + it.payload.size();
+  const std::size_t at = out.size();
+  out.resize(at + most);
+  char* p = out.data() + at;
+  p = put_varint(p, index);
+  *p++ = static_cast<char>(it.k);
+  p = put_varint(p, it.request_id);
+  *p++ = static_cast<char>(it.result);
+  p = put_field(p, it.topic);
+  p = put_field(p, it.destination);
+  p = put_field(p, it.content_type);
+  p = put_field(p, it.reason);
+  p = put_field(p, it.payload);
+  out.resize(static_cast<std::size_t>(p - out.data()));
 }
 
 std::array<std::uint8_t, 32> item_digest(const item_view& it, std::uint32_t index,
