@@ -2,6 +2,7 @@
 // mutually authenticated TLS 1.3 on loopback.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <mutex>
 #include <stdexcept>
 
@@ -238,4 +239,28 @@ TEST_CASE("calls from another thread while the node stops return instead of hang
     go = false;
     caller.join();
   }
+}
+
+TEST_CASE("batches are cut to fit the smallest frame a connected peer accepts") {
+  // site-b accepts frames of 16 KiB. A 2,000-message burst under a long
+  // linger would make one batch whose header alone (40 bytes per message)
+  // is 80 KB: site-a cuts its batches to half of site-b's frame instead,
+  // and site-b never sees a frame over its limit.
+  pair_of_sites s("allow * * /coop\nlimit batch-linger 50ms\n",
+                  "allow * * /coop\nlimit frame-bytes 16384\n");
+  std::atomic<int> got{0};
+  REQUIRE(s.b->subscribe("/coop/burst", [&](const message&) { ++got; }).ok());
+  REQUIRE(eventually([&] { return peer_subscribed(*s.a, "site-b", "/coop/burst"); }));
+  const std::string payload(100, 'p');
+  for (int i = 0; i < 2000; ++i) REQUIRE(s.a->publish("/coop/burst", "text/plain", payload).ok());
+  REQUIRE(s.a->flush(std::chrono::seconds(20)).ok());
+  REQUIRE(eventually([&] { return got.load() >= 2000; }));
+  CHECK(got.load() == 2000);
+  CHECK(s.a->stats().protocol_errors == 0);
+  CHECK(s.b->stats().protocol_errors == 0);
+  CHECK(s.a->stats().dropped_overflow == 0);
+  // About 8 KiB a batch: at least 2,000 / 40 envelopes.
+  CHECK(s.a->stats().envelopes_signed >= 50);
+  CHECK(state_of(*s.a, "site-b") == peer_state::up);
+  CHECK(state_of(*s.b, "site-a") == peer_state::up);
 }

@@ -184,3 +184,45 @@ TEST_CASE("the hop limit stops forwarding in a long chain") {
   CHECK(at4.size() == 0);
   CHECK(s[2]->stats().relayed == 0);
 }
+
+TEST_CASE("a relay drops an envelope whose header does not fit the next site's frame, and says so") {
+  // s1 - s2 (relay) - s3, where s3 accepts frames of 16 KiB. s1 batches for
+  // s2's 1 MiB frames: a 1,500-message burst makes headers of about 60 KB,
+  // which s2 cannot pass on to s3 in any frame. s2 drops those items and
+  // notes why instead of sending a frame s3 would cut it off for; small
+  // envelopes still cross.
+  test_pki pki;
+  std::vector<std::unique_ptr<node>> s;
+  for (int i = 1; i <= 3; ++i) {
+    std::vector<test_peer> peers;
+    if (i > 1) peers.push_back({"s" + std::to_string(i - 1), s.back()->listen_port()});
+    if (i < 3) peers.push_back({"s" + std::to_string(i + 1), 0});
+    std::string extra = "relay on\nallow * * /\nlimit batch-linger 50ms\n";
+    if (i == 3) extra += "limit frame-bytes 16384\n";
+    if (i == 1) extra += "origin s3 spki=" + pki.pin("s3") + "\n";
+    if (i == 3) extra += "origin s1 spki=" + pki.pin("s1") + "\n";
+    s.push_back(started(config_text(pki, "s" + std::to_string(i), peers, extra)));
+  }
+  REQUIRE(eventually([&] { return state_of(*s[1], "s3") == peer_state::up; }));
+  inbox at3;
+  REQUIRE(s[2]->subscribe("/coop", at3.handler()).ok());
+  REQUIRE(eventually([&] { return peer_subscribed(*s[0], "s2", "/coop"); }));
+  for (int i = 0; i < 1500; ++i) REQUIRE(s[0]->publish("/coop/burst", "", std::to_string(i)).ok());
+  REQUIRE(s[0]->flush(std::chrono::seconds(20)).ok());
+  REQUIRE(eventually([&] { return s[1]->stats().dropped_overflow >= 1; }));
+  // A lone message after the burst is a small envelope: it crosses.
+  REQUIRE(s[0]->publish("/coop/after", "", "small").ok());
+  REQUIRE(eventually([&] {
+    for (const auto& m : at3.messages())
+      if (m.payload == "small") return true;
+    return false;
+  }));
+  CHECK(s[1]->stats().protocol_errors == 0);
+  CHECK(s[2]->stats().protocol_errors == 0);
+  CHECK(state_of(*s[1], "s3") == peer_state::up);
+  bool noted = false;
+  for (const auto& r : s[1]->refusals())
+    noted = noted || (r.peer == "s3" && r.reason.find("do not fit the peer's frame limit") !=
+                                            std::string::npos);
+  CHECK(noted);
+}

@@ -204,3 +204,49 @@ TEST_CASE("vector 3: the envelope frame as a site writes it") {
   CHECK(got == vector_hex("envelope-frame"));
   CHECK(doc_text().find(got) != std::string::npos);
 }
+
+TEST_CASE("an item whose fixed fields were changed in its bytes is refused") {
+  // Two items under one header. Item layout (docs/protocol.md): segment
+  // table (8 bytes), root pointer (8), then the data words: index u32 at
+  // byte 16, kind u16 at 20, outcome u16 at 22, requestId u64 at 24.
+  auto key = crypto::signing_key::from_raw(rfc8032_secret);
+  REQUIRE(key.ok());
+  envelope::header h;
+  h.origin = "site-a";
+  h.sequence = 2;
+  h.issued_at = 1'700'000'000'000'000'000;
+  h.expires_at = h.issued_at + 300'000'000'000;
+  envelope::item first;
+  first.k = envelope::kind::publish;
+  first.topic = "/coop/a";
+  first.payload = "one";
+  envelope::item second = first;
+  second.payload = "two";
+  auto e = envelope::seal(*key, h, {first, second});
+  auto header = envelope::decode_header(e.header_bytes, {});
+  REQUIRE(header.ok());
+  REQUIRE(e.items.size() == 2);
+  wire_io::word_buffer scratch;
+  REQUIRE(envelope::open_item_view(e.items[0], *header, {}, scratch).ok());
+  REQUIRE(envelope::open_item_view(e.items[1], *header, {}, scratch).ok());
+  auto refused = [&](std::string bytes) {
+    auto r = envelope::open_item_view(bytes, *header, {}, scratch);
+    return !r.ok() && r.err().code == errc::signature;
+  };
+  // The first item claiming the second's index (in range, so only the
+  // digest can tell).
+  std::string moved = e.items[0];
+  REQUIRE(moved[16] == 0);
+  moved[16] = 1;
+  CHECK(refused(moved));
+  // Another kind (direct, a valid value), another outcome, a request id.
+  std::string kind = e.items[0];
+  kind[20] = 1;
+  CHECK(refused(kind));
+  std::string outcome = e.items[0];
+  outcome[22] = 3;
+  CHECK(refused(outcome));
+  std::string request = e.items[0];
+  request[24] = 9;
+  CHECK(refused(request));
+}

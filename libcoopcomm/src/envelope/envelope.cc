@@ -325,7 +325,10 @@ std::array<std::uint8_t, 32> item_digest(const item_view& it, std::uint32_t inde
                                          std::string& scratch) {
   scratch.clear();
   digest_input(it, index, scratch);
-  return crypto::sha256(scratch);
+  const auto digest = crypto::sha256(scratch);
+  // A large item (up to a frame) leaves a large buffer: not kept.
+  if (scratch.capacity() > (std::size_t{64} << 10)) std::string().swap(scratch);
+  return digest;
 }
 
 sealed_batch seal_batch(const crypto::signing_key& key, header h, std::span<const item> items) {

@@ -265,11 +265,15 @@ class node_impl {
   std::size_t inbox_items_ = 0;
   std::size_t inbox_bytes_ = 0;
   std::uint64_t inbox_published_ = 0;  // taken by the application, not yet in stats_
-  std::string digest_scratch_;         // envelope::item_digest's buffer
+  std::string digest_scratch_;         // envelope::item_digest's buffer (inbox_mutex_)
   // Topic prefixes some connected peer subscribed to: a publication none
   // covers is counted and dropped at once, without being signed. Written on
   // the I/O thread (refresh_recipients), read by publishers.
   std::vector<std::string> recipients_;
+  // The smallest frame limit among the connected peers (their hellos), or
+  // 0 when none is up: batches are cut so that a header and its items fit
+  // half of it. Written with recipients_.
+  std::size_t min_peer_frame_ = 0;
   bool flush_posted_ = false;
   std::vector<envelope::item> staged_;
   std::atomic<bool> stopping_{false};

@@ -18,6 +18,10 @@ namespace {
 // Items sealed per turn of the I/O thread before it writes what it has.
 constexpr std::size_t items_per_turn = 2048;
 
+// What an item adds to its envelope's header: its digest (32 bytes) and
+// the Data pointer to it (8).
+constexpr std::size_t header_bytes_per_item = 40;
+
 std::size_t weight(const envelope::item_view& it) {
   return it.payload.size() + it.topic.size() + it.content_type.size() + 64;
 }
@@ -47,10 +51,17 @@ result<void> node_impl::post_outgoing(const envelope::item_view& it, const send_
                                          std::to_string(cfg_.limits.inbox_bytes) + ")"};
   }
   // Into the batch being filled, or a new one when it holds batch_items or
-  // would pass half a frame (the envelope must fit one).
-  const std::size_t max_bytes = cfg_.limits.max_frame_bytes / 2;
+  // would pass half a frame, ours or the smallest a connected peer accepts
+  // (the header, 40 bytes per item, and the items must fit one).
+  const std::size_t frame = min_peer_frame_ == 0
+                                ? cfg_.limits.max_frame_bytes
+                                : std::min(cfg_.limits.max_frame_bytes, min_peer_frame_);
+  const std::size_t max_bytes = frame / 2;
   if (inbox_.empty() || inbox_.back().spans.size() >= cfg_.limits.batch_items ||
-      (!inbox_.back().spans.empty() && inbox_.back().bytes.size() + size + 64 > max_bytes)) {
+      (!inbox_.back().spans.empty() &&
+       inbox_.back().bytes.size() + header_bytes_per_item * (inbox_.back().spans.size() + 1) +
+               size + 64 >
+           max_bytes)) {
     // Room for a few dozen messages; a busy batch grows by doubling. (A
     // batch sized for batch_items up front would keep hundreds of KiB per
     // message alive in the peers' queues at low rates.)
@@ -167,15 +178,19 @@ bool node_impl::has_recipient(const envelope::item& it) const {
 
 void node_impl::refresh_recipients() {
   std::vector<std::string> prefixes;
+  std::size_t min_frame = 0;
   for (const auto& [name, l] : links_) {
     if (!l.current || l.current->state() != session::phase::up) continue;
     prefixes.insert(prefixes.end(), l.current->subscriptions.begin(),
                     l.current->subscriptions.end());
+    const std::size_t f = l.current->peer_max_frame();
+    min_frame = min_frame == 0 ? f : std::min(min_frame, f);
   }
   std::sort(prefixes.begin(), prefixes.end());
   prefixes.erase(std::unique(prefixes.begin(), prefixes.end()), prefixes.end());
   std::lock_guard lock(inbox_mutex_);
   recipients_ = std::move(prefixes);
+  min_peer_frame_ = min_frame;
 }
 
 void node_impl::update_pressure() {

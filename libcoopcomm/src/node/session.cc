@@ -365,6 +365,23 @@ void session::protocol_error(const std::string& reason) {
 bool session::enqueue(queued_item q) {
   if (phase_ != phase::up) return false;
   const std::size_t size = q.bytes.size() + 16;
+  // A frame carries the envelope's header and at least one item. An
+  // envelope signed for peers with larger frames (relayed here from a site
+  // that batches more) may not fit this one's: dropped and counted, never
+  // sent as a frame the peer would cut us off for.
+  if (q.env->header_bytes.size() + q.env->signature.size() + 1024 + size > peer_max_frame_) {
+    ++owner_.stats_.dropped_overflow;
+    if (link_) ++link_->status.dropped;
+    if (oversized_env_ != q.env.get()) {
+      oversized_env_ = q.env.get();
+      owner_.note_refusal(peer_, "", "", "queue",
+                          "envelope header of " + std::to_string(q.env->header_bytes.size()) +
+                              " bytes and an item of " + std::to_string(q.bytes.size()) +
+                              " do not fit the peer's frame limit of " +
+                              std::to_string(peer_max_frame_) + " bytes: dropped");
+    }
+    return false;
+  }
   const std::size_t limit = owner_.cfg_.limits.queue_bytes;
   if (queue_bytes_ + size > limit) {
     switch (q.policy) {

@@ -50,6 +50,8 @@ class session : public std::enable_shared_from_this<session> {
   [[nodiscard]] bool dialled() const noexcept { return dialled_; }
   [[nodiscard]] bool relays() const noexcept { return peer_relays_; }
   [[nodiscard]] std::size_t queue_bytes() const noexcept { return queue_bytes_; }
+  /// The largest frame this peer accepts (its hello, within our own limit).
+  [[nodiscard]] std::size_t peer_max_frame() const noexcept { return peer_max_frame_; }
   [[nodiscard]] bool writing() const noexcept { return writing_; }
   [[nodiscard]] const std::string& address() const noexcept { return address_; }
   /// True when more of the peer's input is already here (in the socket or
@@ -100,6 +102,9 @@ class session : public std::enable_shared_from_this<session> {
   std::string peer_;
   std::string address_;
   std::size_t peer_max_frame_ = 1 << 20;
+  // The last envelope refused because its header and one item do not fit
+  // the peer's frame (noted once per envelope, not once per item).
+  const void* oversized_env_ = nullptr;
 
   std::uint8_t header_[4] = {};
   // The frame being read, in words so that Cap'n Proto reads it in place

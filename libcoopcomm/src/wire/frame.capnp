@@ -1,4 +1,4 @@
-# libcoopcomm wire schema, protocol version 1. Every frame on a connection is
+# libcoopcomm wire schema, protocol version 2. Every frame on a connection is
 # a 4-byte little-endian length followed by one Cap'n Proto message whose root
 # is a Frame. docs/protocol.md describes each message and its limits.
 @0xa3d3eec8f1f2d8cf;
