@@ -7,6 +7,7 @@
 #include "coop/model/codec.h"
 #include "index/bloom.h"
 #include "index/hash.h"
+#include "index/radix.h"
 #include "partition/extent.h"
 
 namespace coop::tm::detail {
@@ -273,7 +274,10 @@ model::result<void> partition::write(std::vector<block_in>& blocks, std::uint64_
     std::vector<std::uint32_t> rank(distinct.size());
     for (std::uint32_t i = 0; i < order.size(); ++i) rank[order[i]] = i;
     for (auto& p : postings) p = (std::uint64_t{rank[p >> 32]} << 32) | (p & 0xffffffffu);
-    std::sort(postings.begin(), postings.end());
+    {
+      std::vector<std::uint64_t> scratch;
+      radix_sort(postings, scratch);
+    }
     postings.erase(std::unique(postings.begin(), postings.end()), postings.end());
     if (m.packed) {
       std::vector<std::string_view> sorted_keys(distinct.size());
