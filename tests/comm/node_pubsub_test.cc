@@ -129,10 +129,11 @@ TEST_CASE("a peer's messages are delivered in the order published, in small and 
   // A receiver verifies a small envelope on its I/O thread when its
   // verifying thread is idle and nothing more waits on the connection, and
   // hands the others to that thread: an envelope of one message, then one
-  // of 1,024 (too large to verify inline), then a small one right behind it
-  // (which must wait for the large one), in several rounds. batch-items
-  // is set to 1,024 so that the 1,028 messages of a round make exactly that.
-  pair_of_sites s("allow * * /coop\nlimit batch-linger 50ms\nlimit batch-items 1024\n");
+  // of 2,048 (over the inline limit of 1,024, node_impl.h), then a small
+  // one right behind it (which must wait for the large one), in several
+  // rounds. batch-items is set to 2,048 so that the 2,052 messages of a
+  // round make exactly that.
+  pair_of_sites s("allow * * /coop\nlimit batch-linger 50ms\nlimit batch-items 2048\n");
   std::mutex mu;
   std::vector<int> seen;
   REQUIRE(s.b->subscribe("/coop/seq", [&](const message& m) {
@@ -142,7 +143,7 @@ TEST_CASE("a peer's messages are delivered in the order published, in small and 
   REQUIRE(eventually([&] { return peer_subscribed(*s.a, "site-b", "/coop/seq"); }));
   int n = 0;
   for (int round = 0; round < 4; ++round) {
-    for (int i = 0; i < 1 + 1024 + 3; ++i)
+    for (int i = 0; i < 1 + 2048 + 3; ++i)
       REQUIRE(s.a->publish("/coop/seq", "text/plain", std::to_string(n++)).ok());
     REQUIRE(s.a->flush(std::chrono::seconds(20)).ok());
   }
