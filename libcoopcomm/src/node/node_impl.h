@@ -176,9 +176,9 @@ class node_impl {
   void handle_checked(session& from, checked_envelope& c);
   /// Envelopes at most this many items long are verified on the I/O thread
   /// when the verifying thread is idle. Since protocol version 2 an item
-  /// costs about 0.3 us (decode, digest input, three SHA-256 blocks) after
-  /// the 110 us of the signature, so 1,024 items hold the I/O thread about
-  /// 0.4 ms, what 256 did before; the envelopes of a half-loaded link
+  /// costs about 0.3 us in a profile (decode, digest input, three SHA-256
+  /// blocks) after the 110 us of the signature, so 1,024 items hold the I/O
+  /// thread about 0.4 ms, what 256 did before; the envelopes of a half-loaded link
   /// (a few hundred items) then need no wake-up of the verifying thread
   /// (docs/performance.md: p99 at 400,000 msgs/s 5.8 against 10.7 ms).
   static constexpr std::size_t inline_verify_items = 1024;
