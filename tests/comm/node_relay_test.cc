@@ -2,6 +2,7 @@
 // message reaches every subscriber exactly once, and nothing loops.
 #include <doctest/doctest.h>
 
+#include <functional>
 #include <map>
 #include <set>
 
@@ -47,6 +48,25 @@ struct topology {
 
   node& operator[](const std::string& s) { return *sites.at(s); }
 };
+
+// Sites s1..sn in a line, each dialling the one before it, every one a
+// relay allowing everything and knowing the sites past its neighbours as
+// origins; `extra(i)` is added to site i's configuration.
+std::vector<std::unique_ptr<node>> chain(test_pki& pki, int n,
+                                         const std::function<std::string(int)>& extra) {
+  std::vector<std::unique_ptr<node>> s;
+  for (int i = 1; i <= n; ++i) {
+    std::vector<test_peer> peers;
+    if (i > 1) peers.push_back({"s" + std::to_string(i - 1), s.back()->listen_port()});
+    if (i < n) peers.push_back({"s" + std::to_string(i + 1), 0});
+    std::string text = "relay on\nallow * * /\n" + extra(i);
+    for (int j = 1; j <= n; ++j)
+      if (std::abs(j - i) > 1)
+        text += "origin s" + std::to_string(j) + " spki=" + pki.pin("s" + std::to_string(j)) + "\n";
+    s.push_back(started(config_text(pki, "s" + std::to_string(i), peers, text)));
+  }
+  return s;
+}
 
 // Every payload exactly once.
 void check_exactly_once(const inbox& box, int n) {
@@ -163,16 +183,7 @@ TEST_CASE("in a full mesh of relays every subscriber gets each message once") {
 TEST_CASE("the hop limit stops forwarding in a long chain") {
   // s1-s2-s3-s4 in a line with hop-limit 1: s1's message may cross one relay.
   test_pki pki;
-  std::vector<std::unique_ptr<node>> s;
-  for (int i = 1; i <= 4; ++i) {
-    std::vector<test_peer> peers;
-    if (i > 1) peers.push_back({"s" + std::to_string(i - 1), s.back()->listen_port()});
-    if (i < 4) peers.push_back({"s" + std::to_string(i + 1), 0});
-    std::string extra = "relay on\nallow * * /\nlimit hop-limit 1\n";
-    for (int j = 1; j <= 4; ++j)
-      if (std::abs(j - i) > 1) extra += "origin s" + std::to_string(j) + " spki=" + pki.pin("s" + std::to_string(j)) + "\n";
-    s.push_back(started(config_text(pki, "s" + std::to_string(i), peers, extra)));
-  }
+  auto s = chain(pki, 4, [](int) { return std::string("limit hop-limit 1\n"); });
   inbox at3, at4;
   REQUIRE(s[2]->subscribe("/coop", at3.handler()).ok());
   REQUIRE(s[3]->subscribe("/coop", at4.handler()).ok());
@@ -192,17 +203,9 @@ TEST_CASE("a relay drops an envelope whose header does not fit the next site's f
   // notes why instead of sending a frame s3 would cut it off for; small
   // envelopes still cross.
   test_pki pki;
-  std::vector<std::unique_ptr<node>> s;
-  for (int i = 1; i <= 3; ++i) {
-    std::vector<test_peer> peers;
-    if (i > 1) peers.push_back({"s" + std::to_string(i - 1), s.back()->listen_port()});
-    if (i < 3) peers.push_back({"s" + std::to_string(i + 1), 0});
-    std::string extra = "relay on\nallow * * /\nlimit batch-linger 50ms\n";
-    if (i == 3) extra += "limit frame-bytes 16384\n";
-    if (i == 1) extra += "origin s3 spki=" + pki.pin("s3") + "\n";
-    if (i == 3) extra += "origin s1 spki=" + pki.pin("s1") + "\n";
-    s.push_back(started(config_text(pki, "s" + std::to_string(i), peers, extra)));
-  }
+  auto s = chain(pki, 3, [](int i) {
+    return std::string("limit batch-linger 50ms\n") + (i == 3 ? "limit frame-bytes 16384\n" : "");
+  });
   REQUIRE(eventually([&] { return state_of(*s[1], "s3") == peer_state::up; }));
   inbox at3;
   REQUIRE(s[2]->subscribe("/coop", at3.handler()).ok());

@@ -66,15 +66,22 @@ std::string doc_text() {
 const std::string rfc8032_secret =
     unhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
 
-envelope::wire_envelope vector_envelope() {
-  auto key = crypto::signing_key::from_raw(rfc8032_secret);
-  REQUIRE(key.ok());
+// The vectors' header: site-a, issued at 1,700,000,000 s, expiring 300 s
+// later, hop limit 8.
+envelope::header vector_header(std::uint64_t sequence) {
   envelope::header h;
   h.origin = "site-a";
-  h.sequence = 1;
+  h.sequence = sequence;
   h.issued_at = 1'700'000'000'000'000'000;
   h.expires_at = h.issued_at + 300'000'000'000;
   h.hop_limit = 8;
+  return h;
+}
+
+envelope::wire_envelope vector_envelope() {
+  auto key = crypto::signing_key::from_raw(rfc8032_secret);
+  REQUIRE(key.ok());
+  const envelope::header h = vector_header(1);
   envelope::item it;
   it.k = envelope::kind::publish;
   it.topic = "/coop/hotlist/ip";
@@ -211,11 +218,7 @@ TEST_CASE("an item whose fixed fields were changed in its bytes is refused") {
   // byte 16, kind u16 at 20, outcome u16 at 22, requestId u64 at 24.
   auto key = crypto::signing_key::from_raw(rfc8032_secret);
   REQUIRE(key.ok());
-  envelope::header h;
-  h.origin = "site-a";
-  h.sequence = 2;
-  h.issued_at = 1'700'000'000'000'000'000;
-  h.expires_at = h.issued_at + 300'000'000'000;
+  const envelope::header h = vector_header(2);
   envelope::item first;
   first.k = envelope::kind::publish;
   first.topic = "/coop/a";
