@@ -587,3 +587,49 @@ TEST_CASE("codec: a message in two segments (as another writer may send) is read
 }
 
 // ---- the zero-copy view ---------------------------------------------------------
+
+// ---- omissions --------------------------------------------------------------
+
+TEST_CASE("codec: an omitted uid or field encodes exactly as the event without it") {
+  registry reg;
+  auto s = add(reg, conn_schema());
+  auto b = add(reg, bag_schema());
+  encoder enc;
+  auto bytes_of = [&](const event& e, const encode_omissions& omit) {
+    auto r = enc.encode(e, omit);
+    REQUIRE_MESSAGE(r.ok(), (r.ok() ? std::string() : r.err().message));
+    return std::string(reinterpret_cast<const char*>(r->data()), r->size());
+  };
+  // The flat writer (conn) and capnp's (bag, with containers) both.
+  for (const event& e : {conn_event(s), bag_event(b)}) {
+    event without_uid = e;
+    without_uid.uid.clear();
+    CHECK(bytes_of(e, {.uid = true}) == must_encode(without_uid));
+
+    const std::size_t f = e.type().name() == "conn" ? 7 : 0;  // service; tags (required)
+    if (e.type()[f].optional) {
+      event without_field = e;
+      without_field.field(f) = value{};
+      without_field.uid.clear();
+      const std::string omitted = bytes_of(e, {.uid = true, .field = f});
+      CHECK(omitted == must_encode(without_field));
+      CHECK(omitted != must_encode(e));
+      auto d = decode(bv(omitted), reg);
+      REQUIRE(d.ok());
+      CHECK(d->uid.empty());
+      CHECK(d->field(f).is_none());
+    } else {
+      auto r = enc.encode(e, {.field = f});
+      REQUIRE_FALSE(r.ok());
+      CHECK(r.err().code == errc::invalid_argument);
+      CHECK(r.err().message.find("bag.tags: a required field cannot be omitted") !=
+            std::string::npos);
+    }
+  }
+  // The conn event has service unset in the fixture: set it, then omit it.
+  event with_service = conn_event(s);
+  with_service.field(7) = value(std::string("ssl"));
+  CHECK(bytes_of(with_service, {.field = 7}) == must_encode(conn_event(s)));
+  // An omission past the fields is no omission.
+  CHECK(bytes_of(conn_event(s), {.field = 99}) == must_encode(conn_event(s)));
+}

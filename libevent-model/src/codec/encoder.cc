@@ -66,11 +66,12 @@ class scratch_builder {
     }
   }
 
-  result<std::span<const std::byte>> encode_event(const event& e) {
+  result<std::span<const std::byte>> encode_event(const event& e,
+                                                  const encode_omissions& omit = {}) {
     // Events without containers (nearly all) are written directly; the
     // others go through capnp, which writes the same layout.
     try {
-      auto n = write_event_flat(e, flat_);
+      auto n = write_event_flat(e, flat_, omit);
       if (!n) return n.err();
       if (*n != 0) {
         return std::span<const std::byte>(reinterpret_cast<const std::byte*>(flat_.data()), *n);
@@ -79,7 +80,7 @@ class scratch_builder {
       return error{errc::overloaded, "out of memory while encoding"};
     }
     return build(
-        [&](capnp::MessageBuilder& m) { return write_event(m.initRoot<wire::Event>(), e); });
+        [&](capnp::MessageBuilder& m) { return write_event(m.initRoot<wire::Event>(), e, omit); });
   }
 
   result<std::span<const std::byte>> encode_batch(std::span<const event> events,
@@ -147,6 +148,11 @@ encoder& encoder::operator=(encoder&&) noexcept = default;
 
 result<std::span<const std::byte>> encoder::encode(const event& e) {
   return impl_->encode_event(e);
+}
+
+result<std::span<const std::byte>> encoder::encode(const event& e,
+                                                   const encode_omissions& omit) {
+  return impl_->encode_event(e, omit);
 }
 
 result<void> encoder::encode_batch(std::span<const event> events, std::string& out,

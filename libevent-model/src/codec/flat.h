@@ -48,8 +48,9 @@ inline constexpr std::size_t text_words(std::size_t n) noexcept { return (n + 8)
 /// in bytes, or 0 when the event has a container field (the caller then
 /// uses the capnp builder, which yields the same bytes). Errors: exactly
 /// those write_event() gives, for the same events. May throw
-/// std::bad_alloc.
-result<std::size_t> write_event_flat(const event& e, word_buffer& buf);
+/// std::bad_alloc. `omit` as for encoder::encode.
+result<std::size_t> write_event_flat(const event& e, word_buffer& buf,
+                                     const encode_omissions& omit = {});
 
 /// Reads the envelope and field arrays of the one-message input `bytes`
 /// (framing already checked by check_single_frame) without capnp, when the

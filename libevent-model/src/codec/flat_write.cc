@@ -36,7 +36,8 @@ void put_word(unsigned char* p, std::uint64_t v) noexcept { store_le(v, p, 8); }
 
 }  // namespace
 
-result<std::size_t> write_event_flat(const event& e, word_buffer& buf) {
+result<std::size_t> write_event_flat(const event& e, word_buffer& buf,
+                                     const encode_omissions& omit) {
   // The same checks as write_event(), in the same order, with the same words.
   if (!e.has_type()) return error{errc::invalid_argument, "event has no type"};
   const schema& s = e.type();
@@ -54,7 +55,8 @@ result<std::size_t> write_event_flat(const event& e, word_buffer& buf) {
   const std::string& name = s.name();
   const std::string& site = e.from.site;
   const std::string& sensor = e.from.sensor;
-  const std::string& uid = e.uid;
+  static const std::string no_uid;
+  const std::string& uid = omit.uid ? no_uid : e.uid;
   if (std::max({name.size(), site.size(), sensor.size(), uid.size(), n}) >= flat_max_bytes) {
     return std::size_t{0};  // giant: capnp decides
   }
@@ -88,9 +90,11 @@ result<std::size_t> write_event_flat(const event& e, word_buffer& buf) {
   for (std::size_t i = 0; i < n; ++i) {
     const field& f = s[i];
     const value& v = e.field(i);
-    if (v.is_none()) {
+    if (v.is_none() || i == omit.field) {
       if (!f.optional) {
-        return error{errc::invalid_argument, s.name() + "." + f.name + ": required field is unset"};
+        return error{errc::invalid_argument, s.name() + "." + f.name +
+                                                 (v.is_none() ? ": required field is unset"
+                                                              : ": a required field cannot be omitted")};
       }
       kinds[i] = 0;
       continue;

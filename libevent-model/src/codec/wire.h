@@ -103,8 +103,10 @@ struct read_bounds {
 /// so the caller can prefix the field's name.
 result<void> write_value(wire::Value::Builder b, const value& v, const type& t, unsigned depth);
 
-/// Writes an event (checked against its schema). Errors name the field.
-result<void> write_event(wire::Event::Builder b, const event& e);
+/// Writes an event (checked against its schema) without what `omit` names.
+/// Errors name the field.
+result<void> write_event(wire::Event::Builder b, const event& e,
+                         const encode_omissions& omit = {});
 
 /// Writes a type structurally.
 void write_type(wire::Type::Builder b, const type& t);

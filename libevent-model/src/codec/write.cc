@@ -162,7 +162,7 @@ result<void> write_value(wire::Value::Builder b, const value& v, const type& t, 
   }
 }
 
-result<void> write_event(wire::Event::Builder b, const event& e) {
+result<void> write_event(wire::Event::Builder b, const event& e, const encode_omissions& omit) {
   if (!e.has_type()) return error{errc::invalid_argument, "event has no type"};
   const schema& s = e.type();
   if (e.size() != s.size()) {
@@ -189,9 +189,11 @@ result<void> write_event(wire::Event::Builder b, const event& e) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     const field& f = s[i];
     const value& v = e.field(i);
-    if (v.is_none()) {
+    if (v.is_none() || i == omit.field) {
       if (!f.optional) {
-        return error{errc::invalid_argument, s.name() + "." + f.name + ": required field is unset"};
+        return error{errc::invalid_argument, s.name() + "." + f.name +
+                                                 (v.is_none() ? ": required field is unset"
+                                                              : ": a required field cannot be omitted")};
       }
       continue;
     }
@@ -220,7 +222,7 @@ result<void> write_event(wire::Event::Builder b, const event& e) {
   // Empty envelope strings are left unset (a null pointer reads as "").
   if (!e.from.site.empty()) b.setSite(text_of(e.from.site));
   if (!e.from.sensor.empty()) b.setSensor(text_of(e.from.sensor));
-  if (!e.uid.empty()) b.setUid(text_of(e.uid));
+  if (!e.uid.empty() && !omit.uid) b.setUid(text_of(e.uid));
   // Pass 2: one kind byte per field, the payload, the nested values.
   auto kinds = b.initKinds(static_cast<unsigned>(s.size()));
   unsigned char* p = payload == 0 ? nullptr : b.initPayload(static_cast<unsigned>(payload)).begin();
@@ -229,7 +231,9 @@ result<void> write_event(wire::Event::Builder b, const event& e) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     const value& v = e.field(i);
     std::size_t ignored = 0;
-    const unsigned char code = i < remembered ? codes[i] : v.is_none() ? 0 : code_of(v, ignored);
+    const unsigned char code = i < remembered            ? codes[i]
+                               : v.is_none() || i == omit.field ? 0
+                                                                : code_of(v, ignored);
     kinds[static_cast<unsigned>(i)] = code;
     if (code == 0) continue;
     if (!is_nested_kind(code & 31u)) {

@@ -55,6 +55,18 @@ inline std::span<const std::byte> byte_view(std::string_view s) noexcept {
   return std::as_bytes(std::span<const char>(s.data(), s.size()));
 }
 
+/// What encoder::encode may leave out of a message, for a store that keeps
+/// those values another way (the time machine packs uids and derives
+/// Community IDs): the message then decodes with an empty uid and the
+/// omitted field unset. A plain aggregate; the default omits nothing.
+struct encode_omissions {
+  /// Encode as if the event's uid were empty.
+  bool uid = false;
+  /// Encode the field at this position as unset; it must be optional
+  /// (invalid_argument otherwise). The default, npos, omits no field.
+  std::size_t field = static_cast<std::size_t>(-1);
+};
+
 /// A reusable encoder. It keeps its scratch memory between calls, so once
 /// warm, encoding an event of a size seen before allocates nothing. A
 /// resource: move-only (a moved-from encoder may only be destroyed or
@@ -76,6 +88,11 @@ class COOP_MODEL_EXPORT encoder {
   /// does not conform to its field's type (naming the field, e.g.
   /// "conn.resp_p: expected port, got string").
   result<std::span<const std::byte>> encode(const event& e);
+
+  /// Encodes `e` as encode() does, without what `omit` names. The omitted
+  /// values are still checked against their fields. Errors: as encode(),
+  /// and invalid_argument when the omitted field is required.
+  result<std::span<const std::byte>> encode(const event& e, const encode_omissions& omit);
 
   /// Encodes `events` as one batch message into `out` (previous contents
   /// replaced, capacity reused). With `include_schemas`, the schema of each
