@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "coop/model/catalogue.h"
+#include "coop/model/community_id.h"
 #include "coop/model/value.h"
 
 namespace coop::bench::tm {
@@ -96,7 +97,6 @@ constexpr tcp_outcome tcp_outcomes[] = {
 };
 
 constexpr std::string_view alnum = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-constexpr std::string_view b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 constexpr const char* syllables[] = {"ka", "lo", "mi", "ne", "ru", "ta", "vo", "zen", "bri", "cor",
                                      "dan", "fel", "gra", "hub", "ix", "jo", "qua", "sto", "wex", "yl"};
 constexpr const char* tlds[] = {".com", ".net", ".org", ".edu", ".io", ".de", ".cn", ".ru"};
@@ -358,7 +358,15 @@ bool campus_traffic::add_connection_end(const address& oh, const port& op, const
   const bool local_orig = oh.is_v4() && (oh.v4_host_order() >> 16) == 0x0a00;
   f(c_local_orig) = local_orig;
   f(c_local_resp) = !local_orig;
-  if (r_.chance(0.5)) f(c_community_id) = "1:" + random_chars(r_, b64, 27) + "=";
+  // Half the sensors log the Community ID, which is a function of the
+  // 5-tuple (seed 0), as Zeek's community-id package computes it.
+  if (r_.chance(0.5)) {
+    std::string id;
+    if (model::community_id(oh, op.number, rh, rp.number, model::community_id_protocol(rp.proto),
+                            id)) {
+      f(c_community_id) = std::move(id);
+    }
+  }
   queue_.push_back(std::move(e));
   ++counts_.connection_end;
   return answered;

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "block/block.h"
-#include "block/endian.h"
+#include "block/record.h"
 #include "coop/model/catalogue.h"
 #include "coop/model/codec.h"
 
@@ -40,14 +40,11 @@ const coop::tm::detail::block_dictionary* fuzz_dictionary() {
 
 void decode_records(std::string_view raw) {
   coop::model::event e;
+  static coop::tm::detail::record_reader reader;
+  coop::tm::detail::stored_record r;
   std::size_t pos = 0;
-  while (raw.size() - pos >= 4) {
-    std::uint32_t len = coop::tm::detail::get_le32(raw, pos);
-    pos += 4;
-    if (len > raw.size() - pos) break;
-    auto bytes = std::as_bytes(std::span<const char>(raw.data() + pos, len));
-    (void)coop::model::decode_into(bytes, types(), e);
-    pos += len;
+  while (pos < raw.size() && coop::tm::detail::next_record(raw, pos, r) == nullptr) {
+    (void)reader.decode(r, types(), e);
   }
 }
 

@@ -4,6 +4,7 @@
 #include <iterator>
 #include <map>
 
+#include "coop/model/community_id.h"
 #include "coop/tm/store.h"
 #include "lmdb/lmdb.h"
 #include "old_blocks.h"
@@ -15,8 +16,19 @@
 using namespace coop;
 using namespace coop::tm::testing;
 
+namespace {
+
+// `e` as a store before format 6 could hold it: without a uid, so that its
+// record has no flags (a bare length, as formats 2 to 5 wrote).
+model::event before_format6(model::event e) {
+  e.uid.clear();
+  return e;
+}
+
+}  // namespace
+
 TEST_CASE("the store format version is the one documented in docs/timemachine.md") {
-  CHECK(coop::tm::detail::current_format_version() == 5);
+  CHECK(coop::tm::detail::current_format_version() == 6);
 }
 
 TEST_CASE("a store of format 1 (block postings, whole-block compression) is refused, named") {
@@ -37,7 +49,7 @@ TEST_CASE("a store of format 1 (block postings, whole-block compression) is refu
   REQUIRE_FALSE(old.ok());
   CHECK(old.err().code == model::errc::incompatible);
   CHECK_MESSAGE(old.err().message == opts.root.string() +
-                                         ": store format 1, this build reads formats 2 to 5",
+                                         ": store format 1, this build reads formats 2 to 6",
                 old.err().message);
 }
 
@@ -77,25 +89,25 @@ TEST_CASE("a store of a format newer than this build is refused, named") {
   { REQUIRE(tm::store::create(opts, catalogue()).ok()); }
   {
     std::ofstream f(opts.root / "FORMAT", std::ios::trunc);
-    f << "coop-timemachine\nformat 6\n";
+    f << "coop-timemachine\nformat 7\n";
   }
   auto r = tm::store::open(opts, catalogue());
   REQUIRE_FALSE(r.ok());
   CHECK(r.err().code == model::errc::incompatible);
   CHECK(r.err().message ==
-        opts.root.string() + ": store format 6, this build reads formats 2 to 5");
-  CHECK(read_text(opts.root / "FORMAT") == "coop-timemachine\nformat 6\n");  // left alone
+        opts.root.string() + ": store format 7, this build reads formats 2 to 6");
+  CHECK(read_text(opts.root / "FORMAT") == "coop-timemachine\nformat 7\n");  // left alone
 }
 
-TEST_CASE("a format 2 store opens, is marked format 5, and its sealed partitions gain sidx") {
+TEST_CASE("a format 2 store opens, is marked format 6, and its sealed partitions gain sidx") {
   temp_dir dir;
   fake_clock clock(epoch + 86400 * sec);
   auto opts = test_options(dir.path(), &clock);
   opts.compact_sealed = false;
   std::vector<model::event> events;
   for (std::uint64_t n = 0; n < 800; ++n) {
-    events.push_back(conn(epoch + static_cast<std::int64_t>(n) * 10 * sec,
-                          static_cast<std::uint32_t>(n % 50), 1, 443, n));
+    events.push_back(before_format6(conn(epoch + static_cast<std::int64_t>(n) * 10 * sec,
+                                         static_cast<std::uint32_t>(n % 50), 1, 443, n)));
   }
   {
     auto s = tm::store::create(opts, catalogue());
@@ -117,7 +129,7 @@ TEST_CASE("a format 2 store opens, is marked format 5, and its sealed partitions
     auto info = t->open_db("info", 0);
     REQUIRE(info.ok());
     std::string meta(t->get(*info, "meta").value());
-    REQUIRE(meta.find("format=5\n") == 0);
+    REQUIRE(meta.find("format=6\n") == 0);
     meta.replace(0, 9, "format=2\n");
     for (std::string line : {"packed=0\n", "extent_blocks=0\n", "derived_ids=0\n", "row_keys=\n"}) {
       REQUIRE(meta.find(line) != std::string::npos);
@@ -144,7 +156,7 @@ TEST_CASE("a format 2 store opens, is marked format 5, and its sealed partitions
     opts.compact_sealed = true;
     auto s = tm::store::open(opts, catalogue());
     REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.err().message));
-    CHECK(read_text(opts.root / "FORMAT") == "coop-timemachine\nformat 5\n");
+    CHECK(read_text(opts.root / "FORMAT") == "coop-timemachine\nformat 6\n");
     tm::query_spec q;
     q.filter = "orig_h == 10.0.0.7";
     CHECK(all(*s, q).size() == 16);
@@ -163,7 +175,7 @@ TEST_CASE("a format 2 store opens, is marked format 5, and its sealed partitions
   }
 }
 
-TEST_CASE("a format 4 store (extents of zlib-checked blocks) is upgraded, appended to and sealed") {
+TEST_CASE("a format 4 store (extents of zlib-checked blocks) is upgraded, appended to with format 6 records and sealed") {
   temp_dir dir;
   fake_clock clock(epoch);
   auto opts = test_options(dir.path(), &clock);
@@ -172,7 +184,17 @@ TEST_CASE("a format 4 store (extents of zlib-checked blocks) is upgraded, append
     auto e = conn(epoch + static_cast<std::int64_t>(n) * 5 * sec,
                   static_cast<std::uint32_t>(n % 50), static_cast<std::uint32_t>(1 + n % 4), 443,
                   n);
-    (n < 1500 ? first : second).push_back(std::move(e));
+    if (n >= 1500) {
+      // Format 6 records: packed uids, and half of them a derived Community ID.
+      std::string id;
+      REQUIRE(model::community_id(model::address::v4(0x0a000000u + n % 50),
+                                  static_cast<std::uint16_t>(40000 + n % 20000),
+                                  model::address::v4(0xc0a80000u + 1 + n % 4), 443, 6, id));
+      if (n % 2 == 0) REQUIRE(e.set("community_id", id).ok());
+      second.push_back(std::move(e));
+    } else {
+      first.push_back(before_format6(std::move(e)));
+    }
   }
   {
     auto s = tm::store::create(opts, catalogue());
@@ -195,7 +217,7 @@ TEST_CASE("a format 4 store (extents of zlib-checked blocks) is upgraded, append
     auto info = t->open_db("info", 0);
     REQUIRE(info.ok());
     std::string meta(t->get(*info, "meta").value());
-    REQUIRE(meta.find("format=5\n") == 0);
+    REQUIRE(meta.find("format=6\n") == 0);
     meta.replace(0, 9, "format=4\n");
     const bool in_extents = meta.find("extent_blocks=0\n") == std::string::npos;
     REQUIRE(t->put(*info, "meta", meta).ok());
@@ -224,7 +246,7 @@ TEST_CASE("a format 4 store (extents of zlib-checked blocks) is upgraded, append
   }
   auto s = tm::store::open(opts, catalogue());
   REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.err().message));
-  CHECK(read_text(opts.root / "FORMAT") == "coop-timemachine\nformat 5\n");
+  CHECK(read_text(opts.root / "FORMAT") == "coop-timemachine\nformat 6\n");
   REQUIRE(s->append(second).ok());
   REQUIRE(s->commit().ok());
   // Old and new blocks side by side, then in the partitions seal() writes.
@@ -239,7 +261,9 @@ TEST_CASE("a format 4 store (extents of zlib-checked blocks) is upgraded, append
     for (auto e = c->next(); e.ok() && *e != nullptr; e = c->next()) ++n;
     CHECK(n == 40);
     CHECK(c->warnings().empty());
-    CHECK(all(*s).size() == 2000);
+    std::vector<model::event> want = first;
+    want.insert(want.end(), second.begin(), second.end());
+    CHECK(all(*s) == want);
     auto v = s->verify();
     REQUIRE(v.ok());
     CHECK_MESSAGE(v->empty(), (v->empty() ? "" : v->front()));

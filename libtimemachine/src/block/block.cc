@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "block/crc32c.h"
+#include "block/record.h"
 #include "block/endian.h"
 
 namespace coop::tm::detail {
@@ -143,7 +144,7 @@ std::vector<std::size_t> frame_cuts(std::string_view payload, std::uint32_t reco
       pos = payload.size();
       break;
     }
-    std::size_t len = get_le32(payload, pos);
+    std::size_t len = get_le32(payload, pos) & record_length_mask;
     pos = len > payload.size() - pos - 4 ? payload.size() : pos + 4 + len;
     if ((r + 1) % frame_records == 0 && r + 1 < records && pos < payload.size()) {
       cuts.push_back(pos);

@@ -61,7 +61,7 @@ struct expiry {
   std::vector<pin> pins;
   rule_set rules;
   model::timestamp now;
-  model::encoder enc;
+  record_writer records;
 
   std::shared_ptr<const model::registry> registry_of(const partition& p) {
     auto m = p.meta();
@@ -134,12 +134,10 @@ struct expiry {
         row.id = {};
         to_store = &row;
       }
-      auto bytes = enc.encode(*to_store);
-      if (!bytes) return bytes.err();
       if (fb.records == 0) fb.min_ts = fb.max_ts = e.ts.ns;
       fb.min_ts = std::min(fb.min_ts, e.ts.ns);
       fb.max_ts = std::max(fb.max_ts, e.ts.ns);
-      append_record(fb.payload, *bytes);
+      if (auto r = records.append(fb.payload, *to_store); !r) return r.err();
       index_keys(e, s.index, static_cast<std::uint8_t>(fb.records), fb.keys, &fb.block_keys);
       ++fb.records;
       if (!e.uid.empty()) fb.uids.push_back(stable_hash(e.uid));
@@ -366,7 +364,7 @@ model::result<expiry_report> store_impl::expire(const std::atomic<bool>* stop) {
     pins_now = pin_list;
     rules_now = rules;
   }
-  detail::expiry x{*this, std::move(pins_now), std::move(rules_now), now(), model::encoder()};
+  detail::expiry x{*this, std::move(pins_now), std::move(rules_now), now(), record_writer()};
   auto stopped = [&] { return stop != nullptr && stop->load(); };
   auto account = [&](const detail::step_result& r) {
     if (!r.done) return;

@@ -3,6 +3,7 @@
 
 #include "block/block.h"
 #include "block/endian.h"
+#include "block/record.h"
 #include "coop/model/codec.h"
 #include "partition/partition.h"
 
@@ -28,14 +29,11 @@ model::result<void> partition::truncate_after(std::uint64_t batch, const model::
         open_block(*stored, env_.dir().string(), raw, dictionary().get())) {
       keys.clear();
       std::size_t pos = 0;
-      for (std::uint32_t record = 0; raw.size() - pos >= 4 && record < max_block_records;
-           ++record) {
-        std::uint32_t len = get_le32(raw, pos);
-        pos += 4;
-        if (len > raw.size() - pos) break;
-        auto bytes = std::as_bytes(std::span<const char>(raw.data() + pos, len));
-        pos += len;
-        if (model::decode_into(bytes, types, e)) {
+      stored_record r;
+      record_reader reader;
+      for (std::uint32_t record = 0; pos < raw.size() && record < max_block_records; ++record) {
+        if (next_record(raw, pos, r) != nullptr) break;
+        if (reader.decode(r, types, e)) {
           index_keys(e, cfg, static_cast<std::uint8_t>(record), keys);
         }
       }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "block/block.h"
+#include "block/record.h"
 #include "coop/model/filter.h"
 #include "coop/tm/query.h"
 #include "partition/partition.h"
@@ -60,6 +61,7 @@ struct scan_scratch {
   std::string raw;      ///< a decompressed block, or one frame
   block_frames frames;  ///< the frame table of the block being read
   model::event event;   ///< the record being decoded
+  record_reader records;  ///< decodes records (block/record.h)
 };
 
 /// Scans one block: decodes its records (only the candidate's `wanted`

@@ -1,7 +1,7 @@
 // scan_block, included by plan.h.
 #pragma once
 
-#include "block/endian.h"
+#include "block/record.h"
 #include "coop/model/codec.h"
 
 namespace coop::tm::detail {
@@ -10,11 +10,10 @@ namespace scan {
 
 // Decodes one record and hands it to on_match when it matches.
 template <class F>
-void offer(const plan& p, const candidate& c, scan_scratch& s, std::string_view bytes,
+void offer(const plan& p, const candidate& c, scan_scratch& s, const stored_record& bytes,
            std::size_t record, std::vector<std::string>& warnings, F& on_match) {
   const tier_filter& tf = p.tiers[c.tier];
-  auto span = std::as_bytes(std::span<const char>(bytes.data(), bytes.size()));
-  if (auto r = model::decode_into(span, *tf.types, s.event); !r) {
+  if (auto r = s.records.decode(bytes, *tf.types, s.event); !r) {
     warnings.push_back(block_where(c) + " record " + std::to_string(record) + ": " +
                        r.err().message);
     return;
@@ -25,27 +24,20 @@ void offer(const plan& p, const candidate& c, scan_scratch& s, std::string_view 
   on_match(s.event);
 }
 
-// Walks the length-prefixed records of `raw`, the records of the block from
-// `first` on, calling use(record number, bytes); false (with a warning) when
-// the records do not parse.
+// Walks the stored records of `raw`, the records of the block from `first`
+// on, calling use(record number, record); false (with a warning) when the
+// records do not parse.
 template <class G>
 bool walk(const candidate& c, std::string_view raw, std::size_t first,
           std::vector<std::string>& warnings, G&& use) {
   std::size_t pos = 0;
+  stored_record r;
   for (std::size_t record = first; pos < raw.size(); ++record) {
-    if (raw.size() - pos < 4) {
-      warnings.push_back(block_where(c) + ": truncated record " + std::to_string(record));
+    if (const char* why = next_record(raw, pos, r)) {
+      warnings.push_back(block_where(c) + ": record " + std::to_string(record) + ": " + why);
       return false;
     }
-    std::uint32_t len = get_le32(raw, pos);
-    pos += 4;
-    if (len > raw.size() - pos) {
-      warnings.push_back(block_where(c) + ": record " + std::to_string(record) +
-                         " overruns the block");
-      return false;
-    }
-    if (!use(record, raw.substr(pos, len))) return true;
-    pos += len;
+    if (!use(record, r)) return true;
   }
   return true;
 }
@@ -57,7 +49,7 @@ void scan_block(const plan& p, const candidate& c, scan_scratch& s,
                 std::vector<std::string>& warnings, F&& on_match) {
   if (c.wanted.empty()) {
     if (!load_block(c, s, warnings)) return;
-    scan::walk(c, s.raw, 0, warnings, [&](std::size_t record, std::string_view bytes) {
+    scan::walk(c, s.raw, 0, warnings, [&](std::size_t record, const stored_record& bytes) {
       scan::offer(p, c, s, bytes, record, warnings, on_match);
       return true;
     });
@@ -89,7 +81,7 @@ void scan_block(const plan& p, const candidate& c, scan_scratch& s,
         continue;
       }
       std::size_t next = i;
-      scan::walk(c, s.raw, f * per, warnings, [&](std::size_t record, std::string_view bytes) {
+      scan::walk(c, s.raw, f * per, warnings, [&](std::size_t record, const stored_record& bytes) {
         if (record == c.wanted[next]) {
           scan::offer(p, c, s, bytes, record, warnings, on_match);
           ++next;

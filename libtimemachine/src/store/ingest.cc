@@ -12,11 +12,6 @@
 
 namespace coop::tm::detail {
 
-void append_record(std::string& payload, std::span<const std::byte> message) {
-  put_le32(payload, static_cast<std::uint32_t>(message.size()));
-  payload.append(reinterpret_cast<const char*>(message.data()), message.size());
-}
-
 namespace {
 
 std::int64_t floor_to(std::int64_t ts, std::int64_t span) {
@@ -118,8 +113,6 @@ model::result<ingest_receipt> store_impl::append(std::span<const model::event> e
       ++rc.dropped;
       continue;
     }
-    auto bytes = enc.encode(*e);
-    if (!bytes) return bytes.err();  // validated above: only a bug gets here
     auto it = class_of_type.find(e->type().name());
     const std::string& cls = it == class_of_type.end() ? std::string("default") : it->second;
     class_pending& cp = pending[cls];
@@ -130,7 +123,8 @@ model::result<ingest_receipt> store_impl::append(std::span<const model::event> e
       ob.min_ts = std::min(ob.min_ts, e->ts.ns);
       ob.max_ts = std::max(ob.max_ts, e->ts.ns);
     }
-    append_record(ob.payload, *bytes);
+    // Validated above: only a bug can fail here.
+    if (auto r = records.append(ob.payload, *e); !r) return r.err();
     index_keys(*e, index, static_cast<std::uint8_t>(ob.records), ob.keys, &ob.block_keys);
     ++ob.records;
     if (!e->uid.empty()) ob.uids.push_back(stable_hash(e->uid));

@@ -19,6 +19,7 @@
 
 #include "coop/model/codec.h"
 #include "coop/model/filter.h"
+#include "block/record.h"
 #include "coop/tm/store.h"
 #include "index/keys.h"
 #include "lmdb/lmdb.h"
@@ -90,7 +91,7 @@ struct store_impl {
   // Ingest (append side).
   std::mutex ingest_mu;
   std::unique_ptr<reducer> reduce;
-  model::encoder enc;
+  record_writer records;  // encodes appended events (block/record.h)
   std::map<std::string, class_pending> pending;   // by class name
   std::unordered_map<std::string, std::string> class_of_type;
   std::uint64_t next_batch = 0;     // last batch number handed out
@@ -173,6 +174,5 @@ struct store_impl {
 };
 
 /// Writes one length-prefixed message (u32 LE length, then the bytes).
-void append_record(std::string& payload, std::span<const std::byte> message);
 
 }  // namespace coop::tm::detail
