@@ -4,6 +4,7 @@
 // back exactly as appended, by a scan and by an index lookup.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "coop/model/catalogue.h"
@@ -68,5 +69,62 @@ TEST_CASE("cursor: a recycled event never carries fields of an earlier one") {
     CHECK(returned == expected);
     CHECK(sparse > 0);
     CHECK(c->warnings().empty());
+  }
+}
+
+TEST_CASE("cursor: cursors left open hold no LMDB reader, and read-ahead keeps order and limit") {
+  temp_dir dir;
+  fake_clock clock{epoch};
+  auto s = store::create(test_options(dir.path(), &clock), catalogue());
+  REQUIRE(s.ok());
+  std::vector<model::event> in;
+  for (std::uint64_t n = 0; n < 6000; ++n) {
+    in.push_back(conn(epoch + static_cast<std::int64_t>(n) * sec, static_cast<std::uint32_t>(n % 40),
+                      1 + static_cast<std::uint32_t>(n % 3), 80, n));
+  }
+  REQUIRE(s->append(in).ok());
+  REQUIRE(s->commit().ok());
+  REQUIRE(s->seal().ok());  // sealed partitions: the case where a transaction is kept
+  const std::string host = "10.0.0.9";
+  std::vector<model::event> want;
+  for (const auto& e : in) {
+    if (e.get("orig_h")->to_string() == host) want.push_back(e);
+  }
+  REQUIRE(want.size() == 150);  // one event in 40: about one a block of 64
+
+  // LMDB gives an environment 126 reader slots: more cursors than that,
+  // each stopped after its first event, must not take them all.
+  std::vector<cursor> open;
+  for (int i = 0; i < 200; ++i) {
+    query_spec q;
+    q.filter = "orig_h == " + host;
+    auto c = s->query(q);
+    REQUIRE(c.ok());
+    auto first = c->next();
+    REQUIRE_MESSAGE(first.ok(), (first.ok() ? "" : first.err().message));
+    REQUIRE(*first != nullptr);
+    CHECK(**first == want.front());
+    open.push_back(std::move(c.value()));
+  }
+  for (const order o : {order::oldest_first, order::newest_first}) {
+    for (const std::uint64_t limit : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{47},
+                                      std::uint64_t{49}, std::uint64_t{149}}) {
+      CAPTURE(limit);
+      query_spec q;
+      q.filter = "orig_h == " + host;
+      q.sort = o;
+      q.limit = limit;
+      std::vector<model::event> expected = want;
+      if (o == order::newest_first) std::reverse(expected.begin(), expected.end());
+      if (limit != 0) expected.resize(limit);
+      auto got = all(*s, q);
+      CHECK(got == expected);
+    }
+  }
+  // The cursors left open read on to the end.
+  for (auto& c : open) {
+    std::size_t n = 1;
+    for (auto e = c.next(); e.ok() && *e != nullptr; e = c.next()) ++n;
+    CHECK(n == want.size());
   }
 }
