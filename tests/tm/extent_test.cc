@@ -9,6 +9,7 @@
 
 #include "aggregate/aggregate.h"
 #include "block/endian.h"
+#include "block/record.h"
 #include "coop/model/codec.h"
 #include "partition/extent.h"
 #include "partition/partition.h"
@@ -233,14 +234,16 @@ TEST_CASE("aggregate rows are stored without ids and read with the ids of their 
     REQUIRE((*p)->read_block(0, stored).ok());
     detail::block_codec codec;
     REQUIRE(codec.open(stored, "test", (*p)->dictionary_for(stored).get(), raw).ok());
-    const std::uint32_t len = detail::get_le32(raw, 0);
-    auto span = std::as_bytes(std::span<const char>(raw.data() + 4, len));
+    std::size_t pos = 0;
+    detail::stored_record record;
+    REQUIRE(detail::next_record(raw, pos, record) == nullptr);
     model::registry types;
     auto stored_types = (*p)->schemas();
     REQUIRE(stored_types.ok());
     for (const auto& sc : *stored_types) REQUIRE(types.add(sc).ok());
     model::event row;
-    REQUIRE(model::decode_into(span, types, row).ok());
+    detail::record_reader reader;
+    REQUIRE(reader.decode(record, types, row).ok());
     CHECK(row.id == model::event_id{});
     (*p)->restore_id(row);
     CHECK(row.id == detail::row_id(hourly, detail::row_key(row, hourly)));

@@ -6,10 +6,15 @@
 // community_id finds them.
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <map>
+#include <random>
 #include <string>
 #include <vector>
 
+#include "block/block.h"
 #include "block/record.h"
+#include "partition/partition.h"
 #include "coop/model/community_id.h"
 #include "coop/tm/store.h"
 #include "tm_support.h"
@@ -32,13 +37,35 @@ std::string tuple_id(const model::event& e) {
   return out;
 }
 
+// Records of every block of the store under `root`, counted by flags.
+std::map<std::uint32_t, std::size_t> records_by_flags(const std::filesystem::path& root) {
+  std::map<std::uint32_t, std::size_t> n;
+  for (const auto& dir : std::filesystem::directory_iterator(root / "parts")) {
+    auto p = detail::partition::open(dir.path(), 256u << 20, true);
+    REQUIRE(p.ok());
+    for (std::uint32_t b = 0; b < (*p)->meta().blocks; ++b) {
+      std::string stored, raw;
+      REQUIRE((*p)->read_block(b, stored).ok());
+      REQUIRE(detail::open_block(stored, "test", raw, (*p)->dictionary_for(stored).get()).ok());
+      std::size_t pos = 0;
+      detail::stored_record r;
+      while (pos < raw.size()) {
+        REQUIRE(detail::next_record(raw, pos, r) == nullptr);
+        ++n[r.flags];
+      }
+    }
+  }
+  return n;
+}
+
 struct round_trip {
   std::uint32_t flags = 0;
   std::size_t stored = 0;  // bytes of the record
 };
 
-// Writes `e` as one record, reads it back and checks it is `e`.
-round_trip write_and_read(const model::event& e) {
+// Writes `e` as one record, reads it back against `types` and checks it
+// is `e`.
+round_trip write_and_read_in(const model::registry& types, const model::event& e) {
   detail::record_writer w;
   std::string payload;
   REQUIRE(w.append(payload, e).ok());
@@ -48,11 +75,13 @@ round_trip write_and_read(const model::event& e) {
   CHECK(pos == payload.size());
   detail::record_reader reader;
   model::event back;
-  auto d = reader.decode(r, catalogue(), back);
+  auto d = reader.decode(r, types, back);
   REQUIRE_MESSAGE(d.ok(), (d.ok() ? "" : d.err().message));
   CHECK(back == e);
   return {r.flags, payload.size()};
 }
+
+round_trip write_and_read(const model::event& e) { return write_and_read_in(catalogue(), e); }
 
 }  // namespace
 
@@ -68,12 +97,23 @@ TEST_CASE("records: Zeek uids are packed, other uids stored as given, all read b
                                 "C000000000000000000000", "\x01" "1", "C9", "C" + forty}) {
     CAPTURE(uid);
     e.uid = uid;
-    auto rt = write_and_read(e);
-    CHECK(rt.flags == detail::record_packed_uid);
-    CHECK(rt.stored < bare + e.uid.size() + 2);
+    CHECK(write_and_read(e).flags == detail::record_packed_uid);
+  }
+  // Every digit count: the first character, the count, 6 bits a digit.
+  std::mt19937 r(5);
+  const std::string digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  for (std::size_t n = 1; n <= 40; ++n) {
+    CAPTURE(n);
+    for (int k = 0; k < 20; ++k) {
+      e.uid.assign(1, static_cast<char>(r() % 256));
+      for (std::size_t i = 0; i < n; ++i) e.uid.push_back(digits[r() % 62]);
+      auto rt = write_and_read(e);
+      CHECK(rt.flags == detail::record_packed_uid);
+      CHECK(rt.stored == bare + 2 + (6 * n + 7) / 8);
+    }
   }
   e.uid = "CHhAvVGS1DHFjwGM9";
-  CHECK(write_and_read(e).stored == bare + 2 + 12);  // 16 digits: 95.3 bits in 12 bytes
+  CHECK(write_and_read(e).stored == bare + 2 + 12);  // 16 digits: 96 bits in 12 bytes
   // Not the shape: a 41st digit, a character outside base 62, a lone prefix.
   for (const std::string& uid : std::vector<std::string>{"C" + forty + "z", "C-abc", "C", "Cab_c", "CHhAvV GS1"}) {
     CAPTURE(uid);
@@ -207,6 +247,9 @@ TEST_CASE("records: a store gives back derived Community IDs and packed uids, an
   REQUIRE(s->append(events).ok());
   REQUIRE(s->commit().ok());
   CHECK(all(*s) == events);
+  auto flags = records_by_flags(test_options(dir.path(), &clock).root);
+  CHECK(flags[detail::record_packed_uid | detail::record_derived_community_id] == 100);
+  CHECK(flags[detail::record_packed_uid] == 200);
 
   const std::string id = tuple_id(events[30]);
   query_spec q;
@@ -219,4 +262,62 @@ TEST_CASE("records: a store gives back derived Community IDs and packed uids, an
   }
   REQUIRE_FALSE(want.empty());
   CHECK(found == want);
+}
+
+TEST_CASE("records: a required community_id is stored as given, and the batch is whole") {
+  // A site type whose community_id is required: it cannot be left out of
+  // the message, so it is not derived (the encoder would refuse it).
+  model::registry types = catalogue();
+  auto conn_schema = catalogue().find(model::catalogue::connection_end);
+  std::vector<model::field> fields = conn_schema->fields();
+  for (auto& f : fields) {
+    if (f.name == "community_id") f.optional = false;
+  }
+  auto strict = std::make_shared<const model::schema>("site_conn", 1, fields, "");
+  REQUIRE(types.add(*strict).ok());
+  std::vector<model::event> events;
+  for (std::uint64_t i = 0; i < 2; ++i) {
+    model::event c = conn(epoch + static_cast<std::int64_t>(i) * sec, 1, 2, 443, i);
+    model::event e(types.find("site_conn"));
+    e.ts = c.ts;
+    e.id = c.id;
+    e.uid = c.uid;
+    for (std::size_t f = 0; f < c.size(); ++f) e.field(f) = c.field(f);
+    REQUIRE(e.set("community_id", tuple_id(e)).ok());
+    REQUIRE(e.validate().ok());
+    events.push_back(std::move(e));
+  }
+  CHECK(write_and_read_in(types, events[0]).flags == detail::record_packed_uid);
+  temp_dir dir;
+  fake_clock clock(epoch);
+  auto s = store::create(test_options(dir.path(), &clock), types);
+  REQUIRE(s.ok());
+  auto r = s->append(events);
+  REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.err().message));
+  REQUIRE(s->commit().ok());
+  CHECK(all(*s) == events);
+}
+
+TEST_CASE("records: an event over 16 MiB refuses its batch whole; one just under is kept") {
+  temp_dir dir;
+  fake_clock clock(epoch);
+  auto s = store::create(test_options(dir.path(), &clock), catalogue());
+  REQUIRE(s.ok());
+  model::event big = conn(epoch + sec, 1, 2, 443, 1);
+  REQUIRE(big.set("history", std::string(17u << 20, 'D')).ok());
+  const std::vector<model::event> refused{conn(epoch, 1, 2, 443, 0), big};
+  auto r = s->append(refused);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.err().code == model::errc::invalid_argument);
+  CHECK(r.err().message.find("event 1 of the batch (connection_end) encodes to ") == 0);
+  CHECK(r.err().message.find("more than the 16 MiB an event may take") != std::string::npos);
+  REQUIRE(s->commit().ok());
+  CHECK(all(*s).empty());
+
+  model::event large = conn(epoch + sec, 1, 2, 443, 1);
+  REQUIRE(large.set("history", std::string(15u << 20, 'D')).ok());
+  const std::vector<model::event> kept{conn(epoch, 1, 2, 443, 0), large};
+  REQUIRE(s->append(kept).ok());
+  REQUIRE(s->commit().ok());
+  CHECK(all(*s) == kept);
 }

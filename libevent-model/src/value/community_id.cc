@@ -56,6 +56,7 @@ bool community_id(const address& orig_h, std::uint16_t orig_p, const address& re
                   std::uint16_t resp_p, std::uint8_t ip_proto, std::string& out,
                   std::uint16_t seed) {
   out.clear();
+  if (ip_proto == 0) return false;  // community_id_protocol() of a transport not covered
   const bool v4 = orig_h.is_v4();
   if (v4 != resp_h.is_v4()) return false;
   const std::size_t skip = v4 ? 12 : 0;  // an IPv4 address hashes as its 4 bytes

@@ -1,5 +1,5 @@
-// Stored blocks: up to 256 events of one class as length-prefixed event
-// messages, cut into frames of a few records that are compressed with zstd
+// Stored blocks: up to 256 events of one class as stored records
+// (block/record.h), cut into frames of a few records that are compressed with zstd
 // independently (with the partition's dictionary when it has one), behind
 // a header and a frame table. A CRC (CRC-32C since format 5) over the whole
 // block is checked when the block is read whole; a CRC of the header and
@@ -58,7 +58,7 @@ inline constexpr std::uint32_t max_block_raw_bytes = 256u << 20;
 /// benchmark's campus traffic).
 inline constexpr std::uint16_t default_frame_records = 8;
 
-/// Where the frames of `records` length-prefixed records (`payload`) of
+/// Where the frames of `records` stored records (`payload`, block/record.h) of
 /// `frame_records` records each begin, then payload.size(): frame f is
 /// [cuts[f], cuts[f + 1]).
 std::vector<std::size_t> frame_cuts(std::string_view payload, std::uint32_t records,
@@ -116,7 +116,7 @@ class block_codec {
   block_codec(const block_codec&) = delete;
   block_codec& operator=(const block_codec&) = delete;
 
-  /// Frames `records` length-prefixed event messages (`payload`) as a
+  /// Frames `records` stored records (`payload`, block/record.h) as a
   /// block: frames of `frame_records` records compressed with zstd at
   /// `level` (with `dict` when given; 0: stored uncompressed) unless
   /// compression does not help.

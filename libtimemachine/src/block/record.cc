@@ -91,24 +91,26 @@ bool unpack_uid(std::string_view packed, std::string& out) {
   return bad == 0;
 }
 
-// The layout of `s`, computed on first sight. A schema is recognised by its
-// address, name and version: the caller keeps it alive while it uses it,
-// and a later schema at a freed one's address with the same name and
-// version is the same type (the store refuses a redefinition).
-const record_layout& layout_of(std::vector<record_layout>& cache, const model::schema& s) {
+// The layout of `e`'s schema, computed on first sight. The cache holds the
+// schema, so its address cannot be reused by another while it is cached.
+const record_layout& layout_of(std::vector<record_layout>& cache, const model::event& e) {
+  const model::schema* s_ptr = &e.type();
   for (const auto& l : cache) {
-    if (l.type == &s && l.version == s.version() && l.name == s.name()) return l;
+    if (l.type.get() == s_ptr) return l;
   }
   if (cache.size() >= 64) cache.clear();  // bounded
+  const model::schema& s = *s_ptr;
   record_layout l;
-  l.type = &s;
-  l.version = s.version();
-  l.name = s.name();
+  l.type = e.schema_ptr();
   auto find = [&](std::string_view name, model::type_kind kind) {
     auto i = s.index_of(name);
     return i && s[*i].ty.kind() == kind ? *i : record_layout::none;
   };
   l.community_id = find("community_id", model::type_kind::string);
+  // Only an optional field can be left out of a message.
+  if (l.community_id != record_layout::none && !s[l.community_id].optional) {
+    l.community_id = record_layout::none;
+  }
   if (l.community_id != record_layout::none) {
     l.orig_h = find("orig_h", model::type_kind::address);
     l.orig_p = find("orig_p", model::type_kind::port);
@@ -174,7 +176,7 @@ model::result<void> record_writer::append(std::string& payload, const model::eve
     flags |= record_packed_uid;
     omit.uid = true;
   }
-  const record_layout& l = layout_of(layouts_, e.type());
+  const record_layout& l = layout_of(layouts_, e);
   if (l.community_id != record_layout::none) {
     const auto* cid = e.field(l.community_id).get_if<std::string>();
     if (cid && cid->size() == model::community_id_length && cid->starts_with("1:") &&
@@ -185,6 +187,11 @@ model::result<void> record_writer::append(std::string& payload, const model::eve
   }
   auto bytes = flags == 0 ? enc_.encode(e) : enc_.encode(e, omit);
   if (!bytes) return bytes.err();
+  if (packed_.size() + bytes->size() > record_length_mask) {
+    return model::error{model::errc::invalid_argument,
+                        e.type().name() + " event encodes to " + std::to_string(bytes->size()) +
+                            " bytes, more than a stored record may take"};
+  }
   put_le32(payload, static_cast<std::uint32_t>(packed_.size() + bytes->size()) | flags);
   payload += packed_;
   payload.append(reinterpret_cast<const char*>(bytes->data()), bytes->size());
@@ -200,7 +207,7 @@ model::result<void> record_reader::decode(const stored_record& r, const model::r
     return model::error{model::errc::corruption, "damaged packed uid"};
   }
   if ((r.flags & record_derived_community_id) != 0) {
-    const record_layout& l = layout_of(layouts_, out.type());
+    const record_layout& l = layout_of(layouts_, out);
     if (l.community_id == record_layout::none || !tuple_community_id(out, l, computed_)) {
       return model::error{model::errc::corruption,
                           "the record's community_id is marked derived, but its " +

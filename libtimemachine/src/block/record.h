@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,9 +59,7 @@ const char* next_record(std::string_view payload, std::size_t& pos, stored_recor
 /// Where the fields a record may leave out sit in one schema.
 struct record_layout {
   static constexpr std::size_t none = static_cast<std::size_t>(-1);
-  const model::schema* type = nullptr;
-  std::uint32_t version = 0;
-  std::string name;
+  std::shared_ptr<const model::schema> type;
   std::size_t community_id = none;  ///< a string field named community_id
   std::size_t orig_h = none, orig_p = none, resp_h = none, resp_p = none;
 };
@@ -68,8 +67,9 @@ struct record_layout {
 /// Encodes events into stored records.
 class record_writer {
  public:
-  /// Appends `e` (validated) to `payload` as one record. Errors: those of
-  /// model::encoder::encode.
+  /// Appends `e` (validated) to `payload` as one record; on error
+  /// `payload` is unchanged. Errors: those of model::encoder::encode;
+  /// invalid_argument when the record would be 256 MiB or more.
   model::result<void> append(std::string& payload, const model::event& e);
 
  private:

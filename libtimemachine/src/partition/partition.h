@@ -68,7 +68,7 @@ struct partition_meta {
 /// A block ready to be written: its records, sealed by partition::write
 /// (with the partition's dictionary).
 struct block_in {
-  std::string payload;                   ///< length-prefixed event messages
+  std::string payload;                   ///< stored records (block/record.h)
   int level = 1;                         ///< zstd level (0: stored uncompressed)
   /// Records per compressed frame; 0: the default (small frames when the
   /// partition has a dictionary, else one frame for the block).

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "block/block.h"
+#include "coop/model/codec.h"
 #include "block/endian.h"
 #include "index/hash.h"
 #include "store/store_impl.h"
@@ -13,6 +14,40 @@
 namespace coop::tm::detail {
 
 namespace {
+
+// Largest event message the store takes: what its queries decode
+// (model::decode_limits' default), far below a record's 256 MiB.
+constexpr std::size_t max_event_bytes = model::decode_limits{}.max_message_bytes;
+
+// An upper bound of the bytes `v` adds to an encoded event (a value of the
+// binary format is at most 32 bytes besides its text; 64 is the margin).
+std::size_t encoded_bound(const model::value& v) {
+  auto list = [](const std::vector<model::value>& xs) {
+    std::size_t n = 64;
+    for (const auto& x : xs) n += encoded_bound(x);
+    return n;
+  };
+  if (const auto* s = v.get_if<std::string>()) return 64 + s->size();
+  if (const auto* b = v.get_if<model::bytes>()) return 64 + b->data.size();
+  if (const auto* e = v.get_if<model::enum_value>()) return 64 + e->label.size();
+  if (const auto* c = v.get_if<model::set_value>()) return list(c->elements);
+  if (const auto* c = v.get_if<model::vector_value>()) return list(c->elements);
+  if (const auto* c = v.get_if<model::table_value>()) return list(c->keys) + list(c->mapped);
+  if (const auto* c = v.get_if<model::record_value>()) return list(c->fields);
+  return 64;
+}
+
+// Bytes of `e` encoded when it may be more than max_event_bytes (encoded
+// to know), else 0. Events near the limit are rare; the bound is cheap.
+std::size_t oversized_bytes(const model::event& e) {
+  std::size_t bound = 1024 + e.type().name().size() + e.from.site.size() + e.from.sensor.size() +
+                      e.uid.size();
+  for (const auto& v : e.fields()) bound += encoded_bound(v);
+  if (bound <= max_event_bytes) return 0;
+  auto bytes = model::encode(e);
+  if (!bytes) return 0;  // validate() decides
+  return bytes->size() > max_event_bytes ? bytes->size() : 0;
+}
 
 std::int64_t floor_to(std::int64_t ts, std::int64_t span) {
   if (span <= 0) return ts;
@@ -71,6 +106,13 @@ model::result<ingest_receipt> store_impl::append(std::span<const model::event> e
       return model::error{model::errc::invalid_argument,
                           "event " + std::to_string(i) + " of the batch (" +
                               events[i].type().name() + "): " + r.err().message};
+    }
+    if (const std::size_t n = oversized_bytes(events[i]); n != 0) {
+      return model::error{model::errc::invalid_argument,
+                          "event " + std::to_string(i) + " of the batch (" +
+                              events[i].type().name() + ") encodes to " + std::to_string(n) +
+                              " bytes, more than the " + std::to_string(max_event_bytes >> 20) +
+                              " MiB an event may take"};
     }
   }
   // Types the store has not seen are learned; a schema object already

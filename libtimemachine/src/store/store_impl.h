@@ -28,7 +28,7 @@
 
 namespace coop::tm::detail {
 
-/// A block being filled by append(): length-prefixed event messages.
+/// A block being filled by append(): stored records (block/record.h).
 struct filling_block {
   std::string payload;
   std::uint32_t records = 0;
@@ -172,7 +172,5 @@ struct store_impl {
   /// Bytes on disk of the metadata and every partition.
   [[nodiscard]] std::uint64_t disk_bytes() const;
 };
-
-/// Writes one length-prefixed message (u32 LE length, then the bytes).
 
 }  // namespace coop::tm::detail

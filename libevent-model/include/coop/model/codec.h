@@ -90,8 +90,8 @@ class COOP_MODEL_EXPORT encoder {
   result<std::span<const std::byte>> encode(const event& e);
 
   /// Encodes `e` as encode() does, without what `omit` names. The omitted
-  /// values are still checked against their fields. Errors: as encode(),
-  /// and invalid_argument when the omitted field is required.
+  /// values are neither written nor checked. Errors: as encode(), and
+  /// invalid_argument when the omitted field is required.
   result<std::span<const std::byte>> encode(const event& e, const encode_omissions& omit);
 
   /// Encodes `events` as one batch message into `out` (previous contents

@@ -24,8 +24,9 @@ inline constexpr std::size_t community_id_length = 30;
 /// (0, the default of every tool, unless the sites agreed on another).
 /// The ports are used as given, so ICMP flows, whose ids are computed
 /// from mapped type and code, are not covered. Returns false, with `out`
-/// emptied, when the two addresses are of different families or libcrypto
-/// cannot provide SHA-1. Thread-safe.
+/// emptied, when `ip_proto` is 0 (what community_id_protocol() gives for
+/// a transport it does not cover), the two addresses are of different
+/// families, or libcrypto cannot provide SHA-1. Thread-safe.
 COOP_MODEL_EXPORT bool community_id(const address& orig_h, std::uint16_t orig_p,
                                     const address& resp_h, std::uint16_t resp_p,
                                     std::uint8_t ip_proto, std::string& out,

@@ -147,7 +147,8 @@ class COOP_TM_EXPORT store {
   /// Applies the rules to `events` and queues the kept ones for the next
   /// commit; delivers them to matching subscriptions. Events must have a
   /// type the store knows (or learns: it is added to the store's types).
-  /// Errors: invalid_argument (an event fails validation: nothing of the
+  /// Errors: invalid_argument (an event fails validation, or encodes to
+  /// more than 16 MiB, which queries could not read back: nothing of the
   /// batch is stored), unsupported (read-only store).
   model::result<ingest_receipt> append(std::span<const model::event> events);
   /// Commits everything pending, durably. Returns committed().
