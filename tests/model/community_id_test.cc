@@ -36,7 +36,7 @@ TEST_CASE("community_id: the specification's examples, in both directions") {
   CHECK(id_of("192.168.170.8", 7, "192.168.170.56", 7, 132) == "1:MP2EtRCAUIZvTw6MxJHLV7N7JDs=");
 }
 
-TEST_CASE("community_id: equal addresses order by port; the seed is big-endian") {
+TEST_CASE("community_id: equal addresses order by port, and the seed is big-endian") {
   // Values of an independent implementation (Python's hashlib and base64,
   // following the specification).
   CHECK(id_of("10.0.0.1", 40000, "10.0.0.1", 443, 6) == "1:gIyhpNOMnzpVuu+jN7qkN5atzK8=");

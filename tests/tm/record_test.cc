@@ -298,7 +298,7 @@ TEST_CASE("records: a required community_id is stored as given, and the batch is
   CHECK(all(*s) == events);
 }
 
-TEST_CASE("records: an event over 16 MiB refuses its batch whole; one just under is kept") {
+TEST_CASE("records: an event over 16 MiB refuses its batch whole, and one just under is kept") {
   temp_dir dir;
   fake_clock clock(epoch);
   auto s = store::create(test_options(dir.path(), &clock), catalogue());
