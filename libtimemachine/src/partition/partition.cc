@@ -91,7 +91,6 @@ model::result<std::shared_ptr<partition>> partition::open(const std::filesystem:
   auto m = decode_meta(*raw, dir.string());
   if (!m) return m.err();
   p->meta_ = std::move(m.value());
-  p->sealed_.store(p->meta_.sealed, std::memory_order_release);
   if (p->meta_.packed && !p->has_sidx_) {
     return model::error{model::errc::corruption,
                         dir.string() + ": info says the index is packed, but there is no sidx"};
@@ -333,7 +332,6 @@ model::result<void> partition::write(std::vector<block_in>& blocks, std::uint64_
   }
   std::lock_guard lock(mu_);
   meta_ = std::move(m);
-  sealed_.store(meta_.sealed, std::memory_order_release);
   for (auto& k : new_schemas) stored_schemas_.push_back(std::move(k));
   for (auto& b : blocks) uids_.insert(uids_.end(), b.uid_hashes.begin(), b.uid_hashes.end());
   return {};
@@ -366,7 +364,6 @@ model::result<void> partition::seal() {
   if (auto r = t->commit(); !r) return r.err();
   std::lock_guard lock(mu_);
   meta_ = std::move(m);
-  sealed_.store(meta_.sealed, std::memory_order_release);
   summary_ = std::move(sum);
   uids_.clear();
   uids_.shrink_to_fit();

@@ -7,7 +7,6 @@
 // Thread-safety: any number of threads may read while one writes.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -172,18 +171,6 @@ class partition {
   /// Errors: as read_block.
   template <class F>
   model::result<void> view_block(std::uint32_t n, F&& use) const;
-  /// A read transaction for block_at(). Errors: to_error.
-  [[nodiscard]] model::result<lmdb::txn> begin_read() const;
-  /// Block `n`'s stored bytes viewed in `t`, a read transaction of this
-  /// partition (from begin_read()); valid while `t` is. A caller reading
-  /// many blocks of a sealed partition keeps one transaction for them all
-  /// (beginning one costs about as much as the read). Errors: as
-  /// read_block.
-  [[nodiscard]] model::result<std::string_view> block_at(const lmdb::txn& t,
-                                                         std::uint32_t n) const;
-  /// True once the partition is sealed: its blocks never change again.
-  /// Thread-safe.
-  [[nodiscard]] bool sealed() const noexcept { return sealed_.load(std::memory_order_acquire); }
   /// The partition's zstd dictionary; nullptr when it has none, or when it
   /// is damaged (then blocks that need it report so).
   [[nodiscard]] std::shared_ptr<const block_dictionary> dictionary() const;
@@ -260,7 +247,6 @@ class partition {
   std::mutex write_mu_;              // one write() at a time
   std::uint64_t dict_failed_rows_ = 0;  // rows when training last failed (write_mu_)
   partition_meta meta_;
-  std::atomic<bool> sealed_{false};  // meta_.sealed, readable without mu_
   std::string summary_;              // sealed: bloom bits over keys (and uids)
   std::vector<std::string> stored_schemas_;  // "name\0version" already in `schemas`
   std::vector<std::uint64_t> uids_;  // uid hashes written since open (for the summary)

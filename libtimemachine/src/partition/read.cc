@@ -183,13 +183,14 @@ bool partition::may_contain(const std::vector<key_probe>& probes) const {
   return false;
 }
 
-model::result<lmdb::txn> partition::begin_read() const { return lmdb::txn::begin(env_, false); }
-
-model::result<std::string_view> partition::block_at(const lmdb::txn& t, std::uint32_t n) const {
+model::result<std::pair<lmdb::txn, std::string_view>> partition::block_view(
+    std::uint32_t n) const {
+  auto t = lmdb::txn::begin(env_, false);
+  if (!t) return t.err();
   const std::uint32_t first = extent_blocks_ == 0 ? n : extent_first(n, extent_blocks_);
   std::string k;
   put_be32(k, first);
-  auto v = t.get(blocks_, k);
+  auto v = t->get(blocks_, k);
   if (!v) {
     if (v.err().code == model::errc::not_found) {
       return model::error{model::errc::corruption,
@@ -211,16 +212,7 @@ model::result<std::string_view> partition::block_at(const lmdb::txn& t, std::uin
     }
     view = *b;
   }
-  return view;
-}
-
-model::result<std::pair<lmdb::txn, std::string_view>> partition::block_view(
-    std::uint32_t n) const {
-  auto t = begin_read();
-  if (!t) return t.err();
-  auto v = block_at(*t, n);
-  if (!v) return v.err();
-  return std::pair<lmdb::txn, std::string_view>(std::move(t.value()), *v);
+  return std::pair<lmdb::txn, std::string_view>(std::move(t.value()), view);
 }
 
 void partition::restore_id(model::event& row) const {

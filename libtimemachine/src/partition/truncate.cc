@@ -69,7 +69,6 @@ model::result<void> partition::truncate_after(std::uint64_t batch, const model::
   if (auto r = t->commit(); !r) return r;
   std::lock_guard lock(mu_);
   meta_ = std::move(m);
-  sealed_.store(meta_.sealed, std::memory_order_release);
   return {};
 }
 

@@ -11,9 +11,7 @@ namespace coop::tm {
 namespace detail {
 
 struct cursor_state {
-  static constexpr std::size_t max_spare = 64;
-  /// Matches that may wait in the heap for blocks read ahead (next()).
-  static constexpr std::size_t read_ahead_matches = 48;
+  static constexpr std::size_t max_spare = 16;
   plan p;
   order sort = order::oldest_first;
   std::uint64_t limit = 0;
@@ -65,19 +63,11 @@ struct cursor_state {
       if (!heap.empty()) {
         std::int64_t top = heap.front().e.ts.ns;
         bool may_precede = sort == order::oldest_first ? c.min_ts <= top : c.max_ts >= top;
-        // A block not needed yet is still read now when its partition's
-        // transaction is open and few matches wait (a lookup finds about
-        // one match a block): reading it later would begin a transaction
-        // of its own. The heap orders whatever is loaded.
-        const bool read_ahead = scratch.held_part == c.part && heap.size() < read_ahead_matches &&
-                                (limit == 0 || returned + heap.size() < limit);
-        if (!may_precede && !read_ahead) break;
+        if (!may_precede) break;
       }
       ++next_block;
       load(c);
     }
-    // No snapshot is held while the caller has the event.
-    scratch.release();
     if (heap.empty()) return nullptr;
     std::pop_heap(heap.begin(), heap.end(), cmp);
     std::swap(current, heap.back().e);

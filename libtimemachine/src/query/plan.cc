@@ -237,7 +237,7 @@ std::string block_where(const candidate& c) {
 
 bool load_block(const candidate& c, scan_scratch& s, std::vector<std::string>& warnings) {
   bool ok = false;
-  auto r = s.with_block(c, [&](std::string_view stored) {
+  auto r = c.part->view_block(c.block, [&](std::string_view stored) {
     auto o = s.codec.open(stored, block_where(c), c.part->dictionary_for(stored).get(), s.raw);
     if (!o) {
       warnings.push_back(o.err().message);

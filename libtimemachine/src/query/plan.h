@@ -57,54 +57,12 @@ model::result<plan> make_plan(const store_impl& s, const query_spec& q);
 
 /// Reusable state of block scans: one per thread.
 struct scan_scratch {
-  /// Calls `use(stored)` with block `c.block` of `c.part`. A sealed
-  /// partition is read in one transaction kept from block to block (a
-  /// lookup reads hundreds of its blocks, and beginning a transaction took
-  /// as long as reading one) until another partition is read, release()
-  /// or held_reads_max reads; an open partition gets a transaction per
-  /// block. The caller releases before it hands control back (the cursor,
-  /// at the end of each next()), so that no snapshot or reader slot is
-  /// held while it waits. Errors: as partition::read_block.
-  template <class F>
-  model::result<void> with_block(const candidate& c, F&& use);
-  /// Ends the transaction held by with_block(), if any.
-  void release() noexcept {
-    held_txn = lmdb::txn();
-    held_part.reset();
-  }
-  static constexpr std::uint32_t held_reads_max = 4096;
-
-  // Declared before held_txn, so that the transaction ends first.
-  std::shared_ptr<const partition> held_part;
-  lmdb::txn held_txn;
-  std::uint32_t held_reads = 0;
   block_codec codec;
   std::string raw;      ///< a decompressed block, or one frame
   block_frames frames;  ///< the frame table of the block being read
   model::event event;   ///< the record being decoded
   record_reader records;  ///< decodes records (block/record.h)
 };
-
-template <class F>
-model::result<void> scan_scratch::with_block(const candidate& c, F&& use) {
-  if (!c.part->sealed()) {
-    release();
-    return c.part->view_block(c.block, use);
-  }
-  if (held_part != c.part || held_reads >= held_reads_max) {
-    release();
-    auto t = c.part->begin_read();
-    if (!t) return t.err();
-    held_txn = std::move(t.value());
-    held_part = c.part;
-    held_reads = 0;
-  }
-  ++held_reads;
-  auto v = c.part->block_at(held_txn, c.block);
-  if (!v) return v.err();
-  use(*v);
-  return {};
-}
 
 /// Scans one block: decodes its records (only the candidate's `wanted`
 /// ones when listed, decompressing only their frames), keeps those in the

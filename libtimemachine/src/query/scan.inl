@@ -60,7 +60,7 @@ void scan_block(const plan& p, const candidate& c, scan_scratch& s,
   // lookup's path): the codec's messages then start with ": damaged ...",
   // or " frame N: ...".
   auto located = [&](const model::error& e) { return block_where(c) + e.message; };
-  auto r = s.with_block(c, [&](std::string_view stored) {
+  auto r = c.part->view_block(c.block, [&](std::string_view stored) {
     auto dict = c.part->dictionary_for(stored);
     const block_frames& frames = s.frames;
     if (auto t = block_codec::frames(stored, "", s.frames); !t) {
