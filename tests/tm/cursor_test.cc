@@ -72,7 +72,7 @@ TEST_CASE("cursor: a recycled event never carries fields of an earlier one") {
   }
 }
 
-TEST_CASE("cursor: cursors left open hold no LMDB reader, and read-ahead keeps order and limit") {
+TEST_CASE("cursor: cursors left open hold no LMDB reader slot, and order and limit hold both ways") {
   temp_dir dir;
   fake_clock clock{epoch};
   auto s = store::create(test_options(dir.path(), &clock), catalogue());
@@ -84,7 +84,7 @@ TEST_CASE("cursor: cursors left open hold no LMDB reader, and read-ahead keeps o
   }
   REQUIRE(s->append(in).ok());
   REQUIRE(s->commit().ok());
-  REQUIRE(s->seal().ok());  // sealed partitions: the case where a transaction is kept
+  REQUIRE(s->seal().ok());
   const std::string host = "10.0.0.9";
   std::vector<model::event> want;
   for (const auto& e : in) {
