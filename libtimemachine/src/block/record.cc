@@ -168,6 +168,11 @@ const char* next_record(std::string_view payload, std::size_t& pos, stored_recor
   return nullptr;
 }
 
+bool packed_record_uid(const stored_record& r, std::string& out) {
+  if ((r.flags & record_packed_uid) == 0) return false;
+  return unpack_uid(r.packed, out);
+}
+
 model::result<void> record_writer::append(std::string& payload, const model::event& e) {
   std::uint32_t flags = 0;
   model::encode_omissions omit;

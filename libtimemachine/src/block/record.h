@@ -56,6 +56,11 @@ struct stored_record {
 /// packed uid"): the caller names the block and record.
 const char* next_record(std::string_view payload, std::size_t& pos, stored_record& out);
 
+/// The uid packed in record `r` into `out`: false when the record has no
+/// packed uid (its uid, if any, is in the message) or the packed digits are
+/// damaged.
+bool packed_record_uid(const stored_record& r, std::string& out);
+
 /// Where the fields a record may leave out sit in one schema.
 struct record_layout {
   static constexpr std::size_t none = static_cast<std::size_t>(-1);

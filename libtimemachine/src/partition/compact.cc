@@ -1,8 +1,9 @@
 // Compaction: a sealed raw partition rewritten as a new partition holding
-// the same blocks and a packed index, without the free pages that LMDB's
-// copy-on-write left in the old file (docs/timemachine.md, "Compaction on
-// seal").
+// the same blocks (or the same records clustered by host: cluster.cc) and a
+// packed index, without the free pages that LMDB's copy-on-write left in
+// the old file (docs/timemachine.md, "Compaction on seal", "Clustering").
 #include <algorithm>
+#include <map>
 
 #include "block/endian.h"
 #include "index/bloom.h"
@@ -74,7 +75,8 @@ model::result<void> copy_blocks(const lmdb::txn& rt, MDB_dbi from, lmdb::txn& wt
 model::result<std::shared_ptr<partition>> partition::compact(const partition& src,
                                                              const std::filesystem::path& dir,
                                                              std::uint64_t id,
-                                                             std::uint64_t map_bytes) {
+                                                             std::uint64_t map_bytes,
+                                                             const compact_options& how) {
   partition_meta m = src.meta();
   if (m.packed) {
     return model::error{model::errc::invalid_argument,
@@ -86,6 +88,9 @@ model::result<std::shared_ptr<partition>> partition::compact(const partition& sr
   nm.complete = false;
   nm.packed = true;
   nm.extent_blocks = default_extent_blocks;
+  const bool cluster =
+      !how.cluster_field.empty() && m.tier == "raw" && m.blocks > 0 && src.dictionary() != nullptr;
+  if (cluster) nm.clustered_on = how.cluster_field;
   auto created = create(dir, nm, map_bytes);
   if (!created) return created.err();
   std::shared_ptr<partition> np = std::move(created.value());
@@ -96,12 +101,23 @@ model::result<std::shared_ptr<partition>> partition::compact(const partition& sr
     if (!rt) return rt.err();
     auto wt = lmdb::txn::begin(np->env_, true);
     if (!wt) return wt.err();
-    if (auto r = copy_blocks(*rt, src.blocks_, *wt, np->blocks_, nm.extent_blocks,
-                             src.dir().string());
-        !r) {
-      return r;
+    // Clustered: the new posting of every record, and the blocks of every
+    // block-level key (type, port), which cannot be mapped from the old ones.
+    record_moves moved_to;
+    std::map<std::string, std::vector<std::uint32_t>> block_keys;
+    if (cluster) {
+      auto n = cluster_into(src, *rt, *np, *wt, how.cluster_field, how.level, moved_to,
+                            block_keys);
+      if (!n) return n.err();
+      nm.blocks = *n;
+    } else {
+      if (auto r = copy_blocks(*rt, src.blocks_, *wt, np->blocks_, nm.extent_blocks,
+                               src.dir().string());
+          !r) {
+        return r;
+      }
+      if (auto r = copy_db(*rt, src.bsum_, *wt, np->bsum_); !r) return r;
     }
-    if (auto r = copy_db(*rt, src.bsum_, *wt, np->bsum_); !r) return r;
     if (auto r = copy_db(*rt, src.schemas_, *wt, np->schemas_); !r) return r;
     if (auto d = rt->get(src.info_, dictionary_key)) {
       if (auto r = wt->put(np->info_, dictionary_key, *d); !r) return r;
@@ -146,6 +162,22 @@ model::result<std::shared_ptr<partition>> partition::compact(const partition& sr
             if (!page) return page.err();
             if (!*page) break;
             for (std::size_t i = 0; i + 4 <= dv.size(); i += 4) values.push_back(get_be32(dv, i));
+          }
+        }
+        if (cluster && !k.empty()) {
+          if (record_level_kind(k[0])) {
+            std::size_t kept = 0;
+            for (auto p : values) {
+              const std::uint32_t q = moved_to(p);
+              if (q != ~std::uint32_t{0}) values[kept++] = q;
+            }
+            values.resize(kept);
+            std::sort(values.begin(), values.end());
+            values.erase(std::unique(values.begin(), values.end()), values.end());
+          } else {
+            auto it = block_keys.find(std::string(k));
+            values.clear();
+            if (it != block_keys.end()) values = it->second;
           }
         }
         if (values.empty() || k.empty() || k.size() > chunk_max_key) continue;

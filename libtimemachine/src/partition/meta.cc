@@ -54,6 +54,7 @@ std::string encode_meta(const partition_meta& m) {
     keys += k;
   }
   line("row_keys", keys);
+  if (!m.clustered_on.empty()) line("clustered_on", m.clustered_on);
   return s;
 }
 
@@ -115,6 +116,7 @@ model::result<partition_meta> decode_meta(std::string_view s, std::string_view w
     else if (k == "extent_blocks") {
       ok = parse_num(v, m.extent_blocks) && m.extent_blocks <= max_extent_blocks;
     } else if (k == "derived_ids") m.derived_ids = v == "1";
+    else if (k == "clustered_on") m.clustered_on = std::string(v);
     else if (k == "row_keys") {
       while (!v.empty()) {
         auto c = v.find(',');

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <limits>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -62,6 +63,9 @@ struct partition_meta {
   /// stored (raw partitions, and every partition of formats 2 and 3).
   bool derived_ids = false;
   std::vector<std::string> row_keys;  ///< the tier's key fields when derived_ids
+  /// The address field a compacted raw partition's records are clustered
+  /// on (compact_options::cluster_field); empty: arrival order.
+  std::string clustered_on;
 };
 
 /// A block ready to be written: its records, sealed by partition::write
@@ -79,6 +83,40 @@ struct block_in {
   std::vector<std::string> keys;         ///< tagged index keys (index_keys; duplicates allowed)
   std::vector<std::uint64_t> uid_hashes; ///< stable_hash of each uid
 };
+
+/// How partition::compact rewrites a raw partition.
+struct compact_options {
+  /// The address field to cluster records on: within each run of
+  /// cluster_group_blocks blocks, records are reordered by its value
+  /// (records without it last), arrival order kept among equals, so that
+  /// one host's events share frames (docs/timemachine.md, "Clustering").
+  /// Empty: the blocks are copied as they are. Only a partition with a
+  /// dictionary (blocks of several frames) is clustered.
+  std::string cluster_field;
+  /// zstd level of the blocks a clustered rewrite seals again.
+  int level = 1;
+};
+
+/// Where clustering moved the records of a partition.
+struct record_moves {
+  std::vector<std::uint64_t> first_row;  ///< per source block: records before it (+ the total)
+  std::vector<std::uint32_t> moved;      ///< per source record: its new posting (~0: none)
+
+  /// The new posting of source posting `p` (block << 8 | record); ~0 when
+  /// `p` names no record (a posting left by a rolled-back commit).
+  [[nodiscard]] std::uint32_t operator()(std::uint32_t p) const noexcept {
+    const std::uint32_t b = p >> 8;
+    if (b + 1 >= first_row.size()) return ~std::uint32_t{0};
+    const std::uint64_t row = first_row[b] + (p & 0xffu);
+    return row < first_row[b + 1] ? moved[row] : ~std::uint32_t{0};
+  }
+};
+
+/// Source blocks reordered together when a partition is clustered: 256
+/// blocks of 256 events, about 64k events. Larger runs gather more of a
+/// host's events into its frames but let more blocks overlap in time
+/// (a time-ordered cursor holds the matches of overlapping blocks).
+inline constexpr std::uint32_t cluster_group_blocks = 256;
 
 /// The summary of one block, from the `bsum` database.
 struct block_summary {
@@ -134,8 +172,8 @@ class partition {
   model::result<void> seal();
 
   /// Writes a compact copy of `src` (blocks as stored with the same
-  /// numbers, block summaries, schemas, dictionary, key summary, and its
-  /// index packed into `sidx` chunks) as a new partition in `dir` with id
+  /// numbers, or clustered as `how` asks, block summaries, schemas,
+  /// dictionary, key summary, and its index packed into `sidx` chunks) as a new partition in `dir` with id
   /// `id` and `replaces` = src's id, in one transaction that also sets
   /// `complete`: until then the new partition is discarded by recovery,
   /// after it src is (docs/timemachine.md, "Compaction on seal"). `src`
@@ -144,7 +182,19 @@ class partition {
   static model::result<std::shared_ptr<partition>> compact(const partition& src,
                                                            const std::filesystem::path& dir,
                                                            std::uint64_t id,
-                                                           std::uint64_t map_bytes);
+                                                           std::uint64_t map_bytes,
+                                                           const compact_options& how = {});
+  /// Clustered compaction: writes the blocks of `src` (read in `rt`) into
+  /// `np` (in `wt`) reordered by `field` as compact_options describes,
+  /// with their summaries, in extents. Fills `moved_to` (where each
+  /// source record went) and `block_keys`
+  /// (every type and port key -> the new blocks holding it, ascending).
+  /// Returns the number of blocks written. Errors: corruption naming the
+  /// source block, LMDB's.
+  static model::result<std::uint32_t> cluster_into(
+      const partition& src, const lmdb::txn& rt, partition& np, lmdb::txn& wt,
+      std::string_view field, int level, record_moves& moved_to,
+      std::map<std::string, std::vector<std::uint32_t>>& block_keys);
   /// Checks every chunk of a packed index (CRC, structure, order between
   /// chunks) and appends what is damaged to `problems`, naming the
   /// partition and the chunk. Nothing to check for an `idx` index.

@@ -40,8 +40,11 @@ void store_impl::compact_due(std::size_t most) {
       if (open) continue;
     }
     const std::uint64_t id = allocate_partition_id();
-    auto np =
-        partition::compact(*p, parts_dir() / partition_dir_name(id), id, opts.partition_map_bytes);
+    compact_options how;
+    how.cluster_field = opts.cluster_field;
+    how.level = opts.compression_level;
+    auto np = partition::compact(*p, parts_dir() / partition_dir_name(id), id,
+                                 opts.partition_map_bytes, how);
     if (!np) {
       // Left as it is (still correct, only larger); not retried before the
       // next open. A full disk or map is not a problem worth reporting.
