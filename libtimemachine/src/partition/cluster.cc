@@ -6,15 +6,14 @@
 // are never decoded into events, only opened as views for the fields the
 // new blocks' summaries and block-level index keys need.
 #include <algorithm>
-#include <array>
 #include <cstring>
-#include <unordered_map>
 
 #include "block/endian.h"
 #include "block/record.h"
 #include "coop/model/codec.h"
 #include "index/bloom.h"
 #include "index/hash.h"
+#include "index/radix.h"
 #include "partition/extent.h"
 #include "partition/partition.h"
 
@@ -37,7 +36,10 @@ struct type_fields {
 
 // One record of the group being reordered.
 struct moved {
-  std::array<unsigned char, 17> key{};  // 0 and the address; 1 and zeros: no value
+  // The sort key: the address as two big-endian halves; records without
+  // one (`unset`) sort after every address.
+  bool unset = true;
+  std::uint64_t hi = 0, lo = 0;
   std::uint64_t row = 0;                // place in the source: rows before it
   std::size_t begin = 0, size = 0;      // the record's bytes in the group's buffer
   std::int64_t ts = 0;
@@ -131,9 +133,10 @@ model::result<std::uint32_t> partition::cluster_into(
   std::vector<std::string> sealed;  // the extent being filled
   std::string extent, sum, payload;
   block_key_set seen;
-  // The blocks of every type (by index into `types`) and port (by code).
+  // The blocks of every type (by index into `types`), and (port code <<
+  // 32 | block) for every port of every block, sorted at the end.
   std::vector<std::vector<std::uint32_t>> type_blocks(types.size());
-  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> port_blocks;
+  std::vector<std::uint64_t> port_blocks;
   std::vector<std::string_view> members;
 
   auto flush_extent = [&]() -> model::result<void> {
@@ -149,8 +152,11 @@ model::result<std::uint32_t> partition::cluster_into(
 
   // Sorts the group and writes it as blocks of `block_records`.
   auto write_group = [&]() -> model::result<void> {
-    std::stable_sort(group.begin(), group.end(),
-                     [](const moved& a, const moved& b) { return a.key < b.key; });
+    std::stable_sort(group.begin(), group.end(), [](const moved& a, const moved& b) {
+      if (a.unset != b.unset) return b.unset;
+      if (a.hi != b.hi) return a.hi < b.hi;
+      return a.lo < b.lo;
+    });
     const std::uint32_t per = std::max<std::uint32_t>(block_records, 1);
     for (std::size_t i = 0; i < group.size(); i += per) {
       const std::size_t end = std::min(group.size(), i + per);
@@ -172,10 +178,7 @@ model::result<std::uint32_t> partition::cluster_into(
           type_blocks[r.type].push_back(n);
         }
         for (std::uint32_t p = r.ports_begin; p < r.ports_end; ++p) {
-          if (seen.first_port(ports[p])) {
-            auto& posts = port_blocks[ports[p]];
-            if (posts.empty() || posts.back() != n) posts.push_back(n);
-          }
+          if (seen.first_port(ports[p])) port_blocks.push_back(std::uint64_t{ports[p]} << 32 | n);
         }
       }
       const auto records = static_cast<std::uint32_t>(end - i);
@@ -264,11 +267,12 @@ model::result<std::uint32_t> partition::cluster_into(
                                 std::to_string(view->version()) + " is not stored"};
       }
       m.type = static_cast<std::uint32_t>(t - types.begin());
-      m.key[0] = 1;
       if (t->cluster != none && t->cluster < view->size()) {
         if (auto a = view->address_at(t->cluster)) {
-          m.key[0] = 0;
-          std::memcpy(m.key.data() + 1, a->bytes().data(), 16);
+          const std::string_view bytes(reinterpret_cast<const char*>(a->bytes().data()), 16);
+          m.unset = false;
+          m.hi = get_be64(bytes, 0);
+          m.lo = get_be64(bytes, 8);
         }
       }
       if (packed_record_uid(rec, uid)) {
@@ -316,7 +320,18 @@ model::result<std::uint32_t> partition::cluster_into(
     std::sort(posts.begin(), posts.end());
     posts.erase(std::unique(posts.begin(), posts.end()), posts.end());
   }
-  for (auto& [code, posts] : port_blocks) block_keys[port_key(code)] = std::move(posts);
+  {
+    std::vector<std::uint64_t> scratch;
+    radix_sort(port_blocks, scratch);
+  }
+  for (std::size_t i = 0; i < port_blocks.size();) {
+    const auto code = static_cast<std::uint32_t>(port_blocks[i] >> 32);
+    auto& posts = block_keys[port_key(code)];
+    for (; i < port_blocks.size() && port_blocks[i] >> 32 == code; ++i) {
+      const auto n = static_cast<std::uint32_t>(port_blocks[i]);
+      if (posts.empty() || posts.back() != n) posts.push_back(n);
+    }
+  }
   return written;
 }
 
