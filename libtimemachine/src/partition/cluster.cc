@@ -173,7 +173,6 @@ model::result<std::uint32_t> partition::cluster_into(
         hi = std::max(hi, r.ts);
         uids += r.has_uid ? 1 : 0;
         moved_to.moved[r.row] = n << 8 | static_cast<std::uint32_t>(j - i);
-        const type_fields& t = types[r.type];
         if (type_blocks[r.type].empty() || type_blocks[r.type].back() != n) {
           type_blocks[r.type].push_back(n);
         }
