@@ -57,16 +57,7 @@ std::vector<model::event> traffic() {
 }
 
 store fill(const store_options& opts, const std::vector<model::event>& events) {
-  auto st = store::create(opts, catalogue());
-  REQUIRE_MESSAGE(st.ok(), (st.ok() ? "" : st.err().message));
-  for (std::size_t i = 0; i < events.size(); i += 2000) {
-    std::vector<model::event> batch(
-        events.begin() + static_cast<long>(i),
-        events.begin() + static_cast<long>(std::min(events.size(), i + 2000)));
-    REQUIRE(st->append(batch).ok());
-    REQUIRE(st->commit().ok());
-  }
-  return std::move(st.value());
+  return store_with(opts, events, 2000);
 }
 
 // The one partition on disk, opened read-only.
@@ -250,22 +241,9 @@ TEST_CASE("clustering: a damaged source block leaves the partition as written an
     REQUIRE(lost.size() == 64);
   }
   before.reset();
-  {
-    auto env = lmdb::env::open(part, {.map_size = opts.partition_map_bytes});
-    REQUIRE(env.ok());
-    auto t = lmdb::txn::begin(*env, true);
-    REQUIRE(t.ok());
-    auto dbi = t->open_db("blocks", 0);
-    REQUIRE(dbi.ok());
-    std::string k;
-    detail::put_be32(k, damaged);
-    auto stored = t->get(*dbi, k);
-    REQUIRE(stored.ok());
-    std::string bytes(*stored);
+  edit_stored_block(part, opts.partition_map_bytes, damaged, [](std::string& bytes) {
     bytes[bytes.size() - 3] = static_cast<char>(bytes[bytes.size() - 3] ^ 0x40);
-    REQUIRE(t->put(*dbi, k, bytes).ok());
-    REQUIRE(t->commit().ok());
-  }
+  });
   opts.compact_sealed = true;
   auto s = store::open(opts, catalogue());
   REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.err().message));

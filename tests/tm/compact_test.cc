@@ -51,16 +51,7 @@ std::vector<model::event> connections() {
 }
 
 store make_store(const store_options& opts, const std::vector<model::event>& events) {
-  auto st = store::create(opts, catalogue());
-  REQUIRE_MESSAGE(st.ok(), (st.ok() ? "" : st.err().message));
-  for (std::size_t i = 0; i < events.size(); i += 500) {
-    std::vector<model::event> batch(
-        events.begin() + static_cast<long>(i),
-        events.begin() + static_cast<long>(std::min(events.size(), i + 500)));
-    REQUIRE(st->append(batch).ok());
-    REQUIRE(st->commit().ok());
-  }
-  return std::move(st.value());
+  return store_with(opts, events, 500);
 }
 
 // The partitions on disk, by id, opened read-only.

@@ -118,20 +118,7 @@ struct fixture {
   // and writes it back.
   template <class F>
   void edit_extent(std::uint32_t first, F change) const {
-    auto env = lmdb::env::open(part, {.map_size = opts.partition_map_bytes});
-    REQUIRE(env.ok());
-    auto t = lmdb::txn::begin(*env, true);
-    REQUIRE(t.ok());
-    auto dbi = t->open_db("blocks", 0);
-    REQUIRE(dbi.ok());
-    std::string k;
-    detail::put_be32(k, first);
-    auto stored = t->get(*dbi, k);
-    REQUIRE(stored.ok());
-    std::string extent(*stored);
-    change(extent);
-    REQUIRE(t->put(*dbi, k, extent).ok());
-    REQUIRE(t->commit().ok());
+    edit_stored_block(part, opts.partition_map_bytes, first, change);
   }
 
   // Replaces the stored bytes of block `n`: in its extent when the

@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <random>
@@ -15,7 +16,9 @@
 #include "coop/model/codec.h"
 #include "coop/model/event.h"
 #include "coop/model/schema.h"
+#include "block/endian.h"
 #include "coop/tm/store.h"
+#include "lmdb/lmdb.h"
 
 namespace coop::tm::testing {
 
@@ -137,6 +140,44 @@ inline std::vector<model::event> all(const store& s, query_spec q = {}) {
     out.push_back(**e);
   }
   return out;
+}
+
+/// A new store with `opts` holding `events`, appended and committed
+/// `batch` at a time.
+inline store store_with(const store_options& opts, const std::vector<model::event>& events,
+                        std::size_t batch) {
+  auto st = store::create(opts, catalogue());
+  REQUIRE_MESSAGE(st.ok(), (st.ok() ? "" : st.err().message));
+  for (std::size_t i = 0; i < events.size(); i += batch) {
+    std::vector<model::event> part(
+        events.begin() + static_cast<long>(i),
+        events.begin() + static_cast<long>(std::min(events.size(), i + batch)));
+    REQUIRE(st->append(part).ok());
+    REQUIRE(st->commit().ok());
+  }
+  return std::move(st.value());
+}
+
+/// Calls change(value) on the `blocks` value stored under number `key` in
+/// the partition directory `part` (a block, or the extent starting there)
+/// and writes it back: how tests damage stored blocks in place.
+template <class F>
+void edit_stored_block(const std::filesystem::path& part, std::uint64_t map_bytes,
+                       std::uint32_t key, F change) {
+  auto env = lmdb::env::open(part, {.map_size = map_bytes});
+  REQUIRE(env.ok());
+  auto t = lmdb::txn::begin(*env, true);
+  REQUIRE(t.ok());
+  auto dbi = t->open_db("blocks", 0);
+  REQUIRE(dbi.ok());
+  std::string k;
+  detail::put_be32(k, key);
+  auto stored = t->get(*dbi, k);
+  REQUIRE(stored.ok());
+  std::string value(*stored);
+  change(value);
+  REQUIRE(t->put(*dbi, k, value).ok());
+  REQUIRE(t->commit().ok());
 }
 
 }  // namespace coop::tm::testing
