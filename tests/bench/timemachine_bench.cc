@@ -86,6 +86,8 @@ constexpr const char* usage =
     "  --batch N         events per append and per SQLite transaction (default 4096)\n"
     "  --lookups N       host lookups (default 1000)\n"
     "  --lookup-seconds S  stop the lookups after S seconds in all (default 600; 0: never)\n"
+    "  --partition-mb N  the Coop store's partition_max_bytes in MiB (default: the\n"
+    "                    library's, 512)\n"
     "  --days N          simulated days of the retention experiment (default 90)\n"
     "  --day-events N    connection_end events per simulated day (default 100k)\n"
     "  --budget-days X   the retention disk budget, in days of raw data (default 5)\n"
@@ -145,6 +147,8 @@ options parse_options(int argc, char** argv) {
       c.lookups = count(i, a);
     } else if (a == "--lookup-seconds") {
       c.lookup_seconds = number(i, a);
+    } else if (a == "--partition-mb") {
+      c.partition_max_bytes = std::max<std::uint64_t>(1, count(i, a)) << 20;
     } else if (a == "--days") {
       r.days = std::max<std::size_t>(1, count(i, a));
     } else if (a == "--day-events") {

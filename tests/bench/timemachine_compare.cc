@@ -67,6 +67,7 @@ compare_result run_compare(const compare_config& cfg, const m::registry& types) 
   compare_result out;
   coop::tm::store_options opts;  // the defaults, as the issue asks
   opts.root = cfg.dir / "coop";
+  if (cfg.partition_max_bytes != 0) opts.partition_max_bytes = cfg.partition_max_bytes;
   auto s = expect(coop::tm::store::create(opts, types), "create " + opts.root.string());
   std::optional<sqlite_table> db(std::in_place, cfg.dir / "sqlite.db", types,
                                  std::vector<std::string>{

@@ -35,6 +35,8 @@ struct compare_config {
   double lookup_seconds = 0;
   double absent_share = 0.1;          ///< lookups of hosts that never appear
   int sqlite_cache_mib = 256;
+  /// store_options::partition_max_bytes for the Coop store; 0: the default.
+  std::uint64_t partition_max_bytes = 0;
   std::uint64_t seed = 20240501;
   std::filesystem::path dir;          ///< where the store, the database and the logs go
 };

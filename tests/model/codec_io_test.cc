@@ -264,11 +264,23 @@ TEST_CASE("codec: decode_into reuses the event and agrees with decode") {
   CHECK(out.field(7).get_if<std::string>()->data() == buffer);
   CHECK(out.uid.empty());
 
-  // Another type replaces the event; then back again.
+  // Another type retypes the event in place: its field vector is kept
+  // (ping has fewer fields than conn), and no value of the conn event
+  // survives, set or unset. Then back again.
+  const value* storage = out.fields().data();
   REQUIRE(decode_into(bv(must_encode(ping)), reg, out).ok());
   CHECK(out == ping);
+  CHECK(out.fields().data() == storage);
+  event quiet = ping_event(ps);
+  quiet.field(1) = value{};
+  REQUIRE(decode_into(bv(must_encode(a)), reg, out).ok());
+  REQUIRE(decode_into(bv(must_encode(quiet)), reg, out).ok());
+  CHECK(out == quiet);
+  CHECK(out.field(1).is_none());
+  REQUIRE(out.validate().ok());
   REQUIRE(decode_into(bv(must_encode(a)), reg, out).ok());
   CHECK(out == a);
+  CHECK(out.fields().data() == storage);
 
   // Errors are those of decode(), and the event stays usable.
   std::string bad = must_encode(ping);

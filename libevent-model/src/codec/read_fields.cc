@@ -283,9 +283,9 @@ result<void> build_event(const envelope& env, const dense_fields& d, const regis
                                       "' (version " + std::to_string(env.version) + ")"};
   }
   try {
-    // Reuse `out` (its field vector and string buffers) when it already has
-    // this type; otherwise start from a fresh event of it.
-    if (out.schema_ptr() != s) out = event(s);
+    // Reuse `out`'s field vector and string buffers, whatever type it had:
+    // every field is written below (value, unset or default).
+    if (out.schema_ptr() != s) out.retype(s);
     out.ts = timestamp{env.ts};
     out.id = event_id{env.id_hi, env.id_lo};
     out.from.site.assign(env.site);

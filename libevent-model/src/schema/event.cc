@@ -1,6 +1,7 @@
 // event and event ids.
 #include "coop/model/event.h"
 
+#include <cassert>
 #include <charconv>
 #include <cstdint>
 #include <random>
@@ -38,6 +39,12 @@ id_generator::id_generator() {
 event::event(std::shared_ptr<const schema> s) : schema_(std::move(s)) {
   fields_.reserve(schema_->size());
   for (const auto& f : schema_->fields()) fields_.push_back(f.default_value);
+}
+
+void event::retype(std::shared_ptr<const schema> s) {
+  assert(s != nullptr);
+  fields_.resize(s->size());
+  schema_ = std::move(s);
 }
 
 const value* event::get(std::string_view name) const noexcept {

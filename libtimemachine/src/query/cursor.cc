@@ -11,57 +11,67 @@ namespace coop::tm {
 namespace detail {
 
 struct cursor_state {
-  static constexpr std::size_t max_spare = 16;
   plan p;
   order sort = order::oldest_first;
   std::uint64_t limit = 0;
   std::uint64_t returned = 0;
   std::size_t next_block = 0;
+  // The heap orders small keys; the events themselves stay in `slots`, so
+  // that reordering the heap never moves an event.
   struct held {
-    model::event e;
-    std::size_t tier;
-    std::uint64_t seq;  // arrival order, for a stable order among equal times
+    std::int64_t ts;
+    std::uint64_t seq;   // arrival order, for a stable order among equal times
+    std::uint32_t slot;  // index into slots
+    std::uint32_t tier;
   };
+  static constexpr std::uint32_t no_slot = ~std::uint32_t{0};
   std::vector<held> heap;
   std::uint64_t seq = 0;
-  model::event current;
+  // Every event decoded and not yet handed out, plus free ones kept for
+  // their storage: a match is swapped into a free slot, and the slot's old
+  // event becomes the next decode target, so a lookup does not allocate
+  // every event's fields and strings anew.
+  std::vector<std::unique_ptr<model::event>> slots;
+  std::vector<std::uint32_t> free_slots;
+  std::uint32_t current = no_slot;  // the slot handed out by the last next()
   resolution current_res;
-  // Events handed out before, kept for their storage: the next match is
-  // decoded into one of them, so a lookup does not allocate every event's
-  // fields and strings anew.
-  std::vector<model::event> spare;
   scan_scratch scratch;
   std::vector<std::string> warnings;
 
   bool before(const held& a, const held& b) const {
     // Heap comparator: true if a comes out after b.
-    if (a.e.ts != b.e.ts) {
-      return sort == order::oldest_first ? a.e.ts > b.e.ts : a.e.ts < b.e.ts;
-    }
+    if (a.ts != b.ts) return sort == order::oldest_first ? a.ts > b.ts : a.ts < b.ts;
     return a.seq > b.seq;
   }
 
   void load(const candidate& c) {
-    // The match is moved into the heap and the scratch event replaced by
-    // a spare one, whose storage the next decode reuses.
-    scan_block(p, c, scratch, warnings, [&](model::event& e) {
-      heap.push_back(held{std::move(e), c.tier, seq++});
+    scan_block(p, c, scratch, warnings, [&](const model::event& match) {
+      std::uint32_t slot;
+      if (!free_slots.empty()) {
+        slot = free_slots.back();
+        free_slots.pop_back();
+      } else {
+        slot = static_cast<std::uint32_t>(slots.size());
+        slots.push_back(std::make_unique<model::event>());
+      }
+      heap.push_back(held{match.ts.ns, seq++, slot, static_cast<std::uint32_t>(c.tier)});
+      std::swap(slots[slot], scratch.event);  // `match` is scratch.event
       std::push_heap(heap.begin(), heap.end(),
                      [this](const held& a, const held& b) { return before(a, b); });
-      if (!spare.empty()) {
-        e = std::move(spare.back());
-        spare.pop_back();
-      }
     });
   }
 
   const model::event* next() {
+    if (current != no_slot) {
+      free_slots.push_back(current);
+      current = no_slot;
+    }
     if (limit != 0 && returned >= limit) return nullptr;
     auto cmp = [this](const held& a, const held& b) { return before(a, b); };
     while (next_block < p.blocks.size()) {
       const candidate& c = p.blocks[next_block];
       if (!heap.empty()) {
-        std::int64_t top = heap.front().e.ts.ns;
+        std::int64_t top = heap.front().ts;
         bool may_precede = sort == order::oldest_first ? c.min_ts <= top : c.max_ts >= top;
         if (!may_precede) break;
       }
@@ -70,12 +80,11 @@ struct cursor_state {
     }
     if (heap.empty()) return nullptr;
     std::pop_heap(heap.begin(), heap.end(), cmp);
-    std::swap(current, heap.back().e);
+    current = heap.back().slot;
     current_res = p.tiers[heap.back().tier].res;
-    if (spare.size() < max_spare) spare.push_back(std::move(heap.back().e));
     heap.pop_back();
     ++returned;
-    return &current;
+    return slots[current].get();
   }
 
   static cursor make(std::unique_ptr<cursor_state> s) { return cursor(std::move(s)); }

@@ -60,7 +60,9 @@ struct scan_scratch {
   block_codec codec;
   std::string raw;      ///< a decompressed block, or one frame
   block_frames frames;  ///< the frame table of the block being read
-  model::event event;   ///< the record being decoded
+  /// The record being decoded (a pointer, so that a cursor can keep a
+  /// match by swapping in another event's storage).
+  std::unique_ptr<model::event> event = std::make_unique<model::event>();
   record_reader records;  ///< decodes records (block/record.h)
 };
 

@@ -13,15 +13,16 @@ template <class F>
 void offer(const plan& p, const candidate& c, scan_scratch& s, const stored_record& bytes,
            std::size_t record, std::vector<std::string>& warnings, F& on_match) {
   const tier_filter& tf = p.tiers[c.tier];
-  if (auto r = s.records.decode(bytes, *tf.types, s.event); !r) {
+  model::event& e = *s.event;
+  if (auto r = s.records.decode(bytes, *tf.types, e); !r) {
     warnings.push_back(block_where(c) + " record " + std::to_string(record) + ": " +
                        r.err().message);
     return;
   }
-  c.part->restore_id(s.event);
-  if (!p.range.contains(s.event.ts)) return;
-  if (!tf.match.matches(s.event, p.now)) return;
-  on_match(s.event);
+  c.part->restore_id(e);
+  if (!p.range.contains(e.ts)) return;
+  if (!tf.match.matches(e, p.now)) return;
+  on_match(e);
 }
 
 // Walks the stored records of `raw`, the records of the block from `first`

@@ -92,6 +92,14 @@ class COOP_MODEL_EXPORT event {
   /// All fields, mutable; keep the size equal to the schema's.
   [[nodiscard]] std::vector<value>& fields() noexcept { return fields_; }
 
+  /// Gives the event type `s` (not null) while keeping its storage, for a
+  /// decoder that reuses one event for records of several types: the
+  /// field vector is resized to s's size without reallocating when it has
+  /// the capacity, and a field that remains keeps its old value (and its
+  /// string's buffer) until overwritten. The fields are NOT reset to s's
+  /// defaults: the caller sets every one (validate() tells otherwise).
+  void retype(std::shared_ptr<const schema> s);
+
   /// The field called `name`, or nullptr if the type has none.
   [[nodiscard]] const value* get(std::string_view name) const noexcept;
   /// Sets the field called `name` after checking the value's type. An int
