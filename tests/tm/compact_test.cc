@@ -175,6 +175,61 @@ TEST_CASE("chunks: damage is reported with the chunk's key and the byte offset")
   }
 }
 
+TEST_CASE("compaction: with the background committer, a compactor thread rewrites them all") {
+  temp_dir dir;
+  fake_clock clock(epoch + 86400 * sec);
+  auto opts = test_options(dir.path(), &clock);
+  opts.compact_sealed = false;
+  const auto events = connections();
+  std::vector<std::vector<std::uint64_t>> before;
+  {
+    store s = make_store(opts, events);
+    before = answers(s);
+    CHECK(s.stats().uncompacted_sealed == 8);  // 9 one-hour partitions, one open
+  }
+  // Background threads: nothing calls commit(); the committer's commits
+  // wake the compactor, which rewrites every sealed partition, not one
+  // per commit.
+  opts.compact_sealed = true;
+  opts.commit_interval = model::interval::millis(20);
+  {
+    auto s = store::open(opts, catalogue());
+    REQUIRE(s.ok());
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (s->stats().uncompacted_sealed > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    REQUIRE(s->stats().uncompacted_sealed == 0);
+    CHECK(answers(*s) == before);
+    CHECK(s->stats().problems.empty());
+  }
+  std::size_t packed = 0;
+  for (const auto& [id, p] : on_disk(opts)) packed += p->meta().packed ? 1 : 0;
+  CHECK(packed == 8);
+
+  // Closing while the compactor works (a new store, closed at once) stops
+  // it between partitions: whatever it did not rewrite stays as written,
+  // and a reopened store answers the same and finishes the job.
+  temp_dir dir2;
+  auto opts2 = test_options(dir2.path(), &clock);
+  opts2.compact_sealed = false;
+  { store s = make_store(opts2, events); }
+  opts2.compact_sealed = true;
+  opts2.commit_interval = model::interval::millis(1);
+  {
+    auto s = store::open(opts2, catalogue());
+    REQUIRE(s.ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  opts2.commit_interval = {};
+  auto s = store::open(opts2, catalogue());
+  REQUIRE(s.ok());
+  CHECK(answers(*s) == before);
+  REQUIRE(s->seal().ok());
+  CHECK(s->stats().uncompacted_sealed == 0);
+  CHECK(answers(*s) == before);
+}
+
 TEST_CASE("compaction: sealed partitions get a packed index, answers stay, the store shrinks") {
   temp_dir dir;
   fake_clock clock(epoch + 86400 * sec);

@@ -24,7 +24,7 @@ void store_impl::compact_due(std::size_t most) {
   if (!opts.compact_sealed || opts.read_only) return;
   std::size_t done = 0;
   for (const auto& p : snapshot()) {
-    if (done >= most) return;
+    if (done >= most || stop_expiry) return;  // the store is closing
     auto m = p->meta();
     // Sealed or retired raw partitions whose every batch is committed (a
     // partition holding uncommitted blocks may still be rolled back at the

@@ -320,11 +320,11 @@ model::result<std::uint64_t> store_impl::commit() {
       }
     }
     // A partition sealed by this or an earlier commit is rewritten compact,
-    // outside the commit lock (appends and other commits go on), unless an
-    // expiry pass runs (it compacts at its end). One per commit, so that a
-    // commit() call never waits for a backlog (a format 2 store just
-    // opened): the committer works through it a partition a commit.
-    compact_sealed(false, 1);
+    // outside the commit lock (appends and other commits go on): by the
+    // compactor thread, or here, one per commit, when the store runs no
+    // threads (so that a commit() call never waits for a backlog, such as
+    // a format 2 store just opened).
+    request_compaction();
     return committed.load();
   }
   // Put back what was not written, ahead of anything appended since.
@@ -368,6 +368,22 @@ void store_impl::start_threads() {
     });
   }
   if (opts.commit_interval.ns <= 0) return;
+  if (opts.compact_sealed) {
+    compact_in_background = true;
+    compactor = std::thread([this] {
+      std::unique_lock lock(bg_mu);
+      for (;;) {
+        compact_cv.wait(lock, [this] { return stopping || compact_wanted; });
+        if (stopping) break;
+        compact_wanted = false;
+        lock.unlock();
+        // Every partition due, unless an expiry pass holds the lock (it
+        // compacts at its end); stop_threads() interrupts between two.
+        compact_sealed(false);
+        lock.lock();
+      }
+    });
+  }
   committer = std::thread([this] {
     std::unique_lock lock(bg_mu);
     while (!stopping) {
@@ -387,8 +403,22 @@ void store_impl::stop_threads() {
     stop_expiry = true;
   }
   bg_cv.notify_all();
+  compact_cv.notify_all();
   if (committer.joinable()) committer.join();
   if (expirer.joinable()) expirer.join();
+  if (compactor.joinable()) compactor.join();
+}
+
+void store_impl::request_compaction() {
+  if (!compact_in_background) {
+    compact_sealed(false, 1);
+    return;
+  }
+  {
+    std::lock_guard lock(bg_mu);
+    compact_wanted = true;
+  }
+  compact_cv.notify_one();
 }
 
 }  // namespace coop::tm::detail

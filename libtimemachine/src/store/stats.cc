@@ -23,9 +23,11 @@ store_stats store::stats() const {
       if (c.dropped > 0) st.rule_drops.emplace_back(c.line, c.dropped);
     }
   }
+  std::vector<std::shared_ptr<detail::partition>> open;
   {
     std::shared_lock lock(impl_->parts_mu);
     st.problems = impl_->problems;
+    for (const auto& [cls, p] : impl_->current) open.push_back(p);
   }
   auto rules = this->rules();
   std::map<std::string, class_stats> classes;
@@ -51,6 +53,10 @@ store_stats store::stats() const {
       cs.tiers.emplace_back();
       cs.tiers.back().tier = m.tier;
       it = cs.tiers.end() - 1;
+    }
+    if (m.tier == "raw" && !m.packed && m.complete && m.blocks > 0 &&
+        std::find(open.begin(), open.end(), p) == open.end()) {
+      ++st.uncompacted_sealed;
     }
     ++it->partitions;
     it->bytes += bytes;

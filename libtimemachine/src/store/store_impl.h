@@ -115,6 +115,13 @@ struct store_impl {
   bool stopping = false;
   std::thread committer;
   std::thread expirer;
+  // The compactor rewrites sealed partitions (compact_due) when a commit
+  // asks, so that a rewrite of seconds never holds up the committer and
+  // with it the commit interval. Runs only with the committer.
+  std::condition_variable compact_cv;
+  bool compact_wanted = false;  // guarded by bg_mu
+  bool compact_in_background = false;  // set before any commit, then read only
+  std::thread compactor;
 
   [[nodiscard]] model::timestamp now() const { return clock->now(); }
   [[nodiscard]] std::shared_ptr<const model::registry> types_snapshot() const {
@@ -154,6 +161,9 @@ struct store_impl {
   /// false, gives up at once when an expiry pass or another compaction
   /// holds expiry_mu.
   void compact_sealed(bool wait, std::size_t most = SIZE_MAX);
+  /// After a commit point: wakes the compactor, or (no background
+  /// threads) compacts one sealed partition on the calling thread.
+  void request_compaction();
   /// The same with expiry_mu held.
   void compact_due(std::size_t most = SIZE_MAX);
   /// Seals every open raw partition (the next event opens a new one).

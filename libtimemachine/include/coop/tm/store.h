@@ -76,6 +76,12 @@ struct store_stats {
   std::uint64_t cutoff_dropped = 0;      ///< packet events past the per-connection cut-off
   std::vector<std::pair<std::uint32_t, std::uint64_t>> rule_drops;  ///< (rules line, dropped)
   std::vector<std::string> problems;     ///< damaged partitions found at open, etc.
+  /// Sealed raw partitions still in their live form: waiting to be
+  /// rewritten compact (by the compactor thread, or by the next commit
+  /// without background threads), or left so by a compaction that failed
+  /// (named in `problems`). With compact_sealed off: every sealed raw
+  /// partition.
+  std::uint64_t uncompacted_sealed = 0;
 };
 
 /// What one expiry pass did.
