@@ -35,7 +35,8 @@ void stats_json(const tm::store_stats& s, std::ostream& out) {
     }
     j += "]}";
   }
-  j += "],\"problems\":[";
+  j += "],\"uncompacted_sealed\":" + std::to_string(s.uncompacted_sealed);
+  j += ",\"problems\":[";
   for (std::size_t i = 0; i < s.problems.size(); ++i) {
     if (i > 0) j += ',';
     append_json_string(j, s.problems[i]);
@@ -67,6 +68,11 @@ void stats_text(const std::string& dir, const tm::store_stats& s, std::ostream& 
          std::to_string(rows)});
   t.print(out);
   out << "\n";
+  if (s.uncompacted_sealed > 0) {
+    out << "sealed partitions not compacted yet: " << s.uncompacted_sealed
+        << " (a running store compacts them in the background; see the problems if that "
+           "failed)\n";
+  }
   if (s.problems.empty()) {
     out << "problems: none\n";
   } else {

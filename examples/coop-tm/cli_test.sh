@@ -187,10 +187,10 @@ if grep -Eq '^total .* 62 +62' <<<"$out"; then pass; else failed "stats: 62 even
 out_has "disk budget 1.0 GiB"; out_has "problems: none"
 run "$TM" stats --store "$S" --json
 expect_rc 0
-if python3 -c 'import json,sys; d=json.load(sys.stdin); assert sum(t["events"] for c in d["classes"] for t in c["tiers"]) == 62' <<<"$out" 2>/dev/null; then
+if python3 -c 'import json,sys; d=json.load(sys.stdin); assert sum(t["events"] for c in d["classes"] for t in c["tiers"]) == 62; assert d["uncompacted_sealed"] >= 0' <<<"$out" 2>/dev/null; then
   pass
 else
-  failed "stats --json is JSON and counts 62 events"
+  failed "stats --json is JSON, counts 62 events and has uncompacted_sealed"
 fi
 
 # --- rules ------------------------------------------------------------------------
