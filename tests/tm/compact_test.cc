@@ -175,18 +175,30 @@ TEST_CASE("chunks: damage is reported with the chunk's key and the byte offset")
   }
 }
 
-TEST_CASE("compaction: with the background committer, a compactor thread rewrites them all") {
+// The starting point of most tests here: connections() in a closed store
+// written with compaction off (8 sealed one-hour partitions and the open
+// one), the answers it gave and its size.
+struct uncompacted_store {
   temp_dir dir;
-  fake_clock clock(epoch + 86400 * sec);
-  auto opts = test_options(dir.path(), &clock);
-  opts.compact_sealed = false;
-  const auto events = connections();
+  fake_clock clock{epoch + 86400 * sec};
+  store_options opts;
   std::vector<std::vector<std::uint64_t>> before;
-  {
-    store s = make_store(opts, events);
+  std::uint64_t bytes = 0;
+  uncompacted_store() : opts(test_options(dir.path(), &clock)) {
+    opts.compact_sealed = false;
+    store s = make_store(opts, connections());
     before = answers(s);
-    CHECK(s.stats().uncompacted_sealed == 8);  // 9 one-hour partitions, one open
+    bytes = s.stats().bytes;
+    REQUIRE(before[0].size() == 1);  // host 5: event 1715
+    REQUIRE(before[4].size() == 3000);
+    CHECK(s.stats().uncompacted_sealed == 8);
   }
+};
+
+TEST_CASE("compaction: with the background committer, a compactor thread rewrites them all") {
+  uncompacted_store f;
+  auto& opts = f.opts;
+  const auto& before = f.before;
   // Background threads: nothing calls commit(); the committer's commits
   // wake the compactor, which rewrites every sealed partition, not one
   // per commit.
@@ -210,10 +222,8 @@ TEST_CASE("compaction: with the background committer, a compactor thread rewrite
   // Closing while the compactor works (a new store, closed at once) stops
   // it between partitions: whatever it did not rewrite stays as written,
   // and a reopened store answers the same and finishes the job.
-  temp_dir dir2;
-  auto opts2 = test_options(dir2.path(), &clock);
-  opts2.compact_sealed = false;
-  { store s = make_store(opts2, events); }
+  uncompacted_store f2;
+  auto& opts2 = f2.opts;
   opts2.compact_sealed = true;
   opts2.commit_interval = model::interval::millis(1);
   {
@@ -231,21 +241,11 @@ TEST_CASE("compaction: with the background committer, a compactor thread rewrite
 }
 
 TEST_CASE("compaction: sealed partitions get a packed index, answers stay, the store shrinks") {
-  temp_dir dir;
-  fake_clock clock(epoch + 86400 * sec);
-  auto opts = test_options(dir.path(), &clock);
-  opts.compact_sealed = false;
-  const auto events = connections();
-  std::vector<std::vector<std::uint64_t>> before;
+  uncompacted_store f;
+  auto& opts = f.opts;
+  const auto& before = f.before;
+  const std::uint64_t bytes_before = f.bytes;
   std::map<std::int64_t, std::uint64_t> keys_before;  // by window
-  std::uint64_t bytes_before = 0;
-  {
-    store s = make_store(opts, events);
-    before = answers(s);
-    bytes_before = s.stats().bytes;
-    REQUIRE(before[0].size() == 1);  // host 5: event 1715
-    REQUIRE(before[4].size() == 3000);
-  }
   for (const auto& [id, p] : on_disk(opts)) {
     CHECK_FALSE(p->meta().packed);
     keys_before[p->meta().window_start] = p->key_count().value();
@@ -328,20 +328,6 @@ TEST_CASE("compaction: a cursor opened before the rewrite reads on to the end") 
   for (std::size_t i = 0; i < ids.size(); ++i) CHECK(ids[i] == i);
   CHECK(all(*s, q).size() == 3000);  // a new query reads the compact partitions
 }
-
-// The starting point of the crash tests: connections() in a closed store
-// written with compaction off, and the answers it gave.
-struct uncompacted_store {
-  temp_dir dir;
-  fake_clock clock{epoch + 86400 * sec};
-  store_options opts = test_options(dir.path(), &clock);
-  std::vector<std::vector<std::uint64_t>> before;
-  uncompacted_store() {
-    opts.compact_sealed = false;
-    store s = make_store(opts, connections());
-    before = answers(s);
-  }
-};
 
 TEST_CASE("compaction crash: the old partition or the new one is in use, never both") {
   uncompacted_store u;
