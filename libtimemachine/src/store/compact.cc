@@ -15,7 +15,7 @@ namespace {
 // store compresses at all; at least its compression_level). The rewrite
 // runs once per partition, off the ingest path: in --quick, level 3 made
 // the sealed store 2.3% smaller than level 1 for 6% more sealing CPU
-// (level 5: 4.9% for 47%; docs/performance.md, "Compaction level").
+// (level 5: 5.1% for 47%; docs/performance.md, "Compaction level").
 constexpr int clustered_compression_level = 3;
 
 }  // namespace
