@@ -271,3 +271,116 @@ TEST_CASE("clustering: a damaged source block leaves the partition as written an
   REQUIRE_FALSE(c->warnings().empty());
   CHECK(c->warnings().front().find(where) == 0);
 }
+
+// Clustering at ingest (libtimemachine/src/store/ingest.cc, cut_group):
+// the records of each commit, in groups of at most cluster_group_blocks
+// blocks' worth, are cut into blocks in orig_h order, so that the open
+// partition, which compaction has not clustered yet, also keeps one host's
+// events together.
+TEST_CASE("clustering at ingest: the open partition groups a host's events, answers unchanged") {
+  const auto events = traffic();
+  temp_dir dir_plain, dir_clustered;
+  fake_clock clock{epoch};
+  auto plain_opts = test_options(dir_plain.path(), &clock);
+  plain_opts.cluster_field.clear();
+  auto clustered_opts = test_options(dir_clustered.path(), &clock);
+  // One append and one commit: the 20,000 events are two groups, the first
+  // of exactly 256 blocks of 64.
+  store plain = fill(plain_opts, std::vector<model::event>(events));
+  store clustered = store_with(clustered_opts, events, events.size());
+  {
+    auto c = only_partition(clustered_opts);
+    CHECK_FALSE(c->meta().sealed);
+    CHECK_FALSE(c->meta().packed);
+    CHECK(c->meta().clustered_on.empty());  // not compacted: clustered as appended
+    CHECK(c->meta().rows == events_total);
+    auto sums = c->summaries();
+    REQUIRE(sums.ok());
+    REQUIRE(sums->size() == (events_total + 63) / 64);
+    // Within a group the blocks overlap in time (each spans most of it)...
+    CHECK((*sums)[1].min_ts < (*sums)[0].max_ts);
+    // ...but no block mixes the two groups: the cursor never holds more
+    // than a group's events at once.
+    const std::uint32_t group_blocks = detail::cluster_group_blocks;
+    std::int64_t first_group_max = std::numeric_limits<std::int64_t>::min();
+    std::int64_t second_group_min = std::numeric_limits<std::int64_t>::max();
+    for (std::uint32_t b = 0; b < sums->size(); ++b) {
+      if (b < group_blocks) {
+        first_group_max = std::max(first_group_max, (*sums)[b].max_ts);
+      } else {
+        second_group_min = std::min(second_group_min, (*sums)[b].min_ts);
+      }
+    }
+    CHECK(first_group_max < second_group_min);
+    CHECK(first_group_max == epoch + static_cast<std::int64_t>(group_blocks * 64 - 1) * (sec / 100) * 15);
+    auto p = only_partition(plain_opts);
+    auto psums = p->summaries();
+    REQUIRE(psums.ok());
+    CHECK((*psums)[0].max_ts < (*psums)[1].min_ts);  // arrival order
+  }
+  for (const auto& q : queries()) {
+    CAPTURE(q.filter);
+    CHECK(answer(clustered, q) == answer(plain, q));
+    auto n_plain = plain.count(q);
+    auto n_clustered = clustered.count(q);
+    REQUIRE(n_plain.ok());
+    REQUIRE(n_clustered.ok());
+    CHECK(n_clustered->events == n_plain->events);
+  }
+  {
+    query_spec q;
+    q.filter = "orig_h == " + host(5);
+    auto e_plain = plain.estimate(q);
+    auto e_clustered = clustered.estimate(q);
+    REQUIRE(e_plain.ok());
+    REQUIRE(e_clustered.ok());
+    CHECK(e_clustered->events_scanned == e_plain->events_scanned);
+    CHECK(e_plain->blocks >= 90);
+    CHECK(e_clustered->blocks <= 4);
+  }
+  auto problems = clustered.verify();
+  REQUIRE(problems.ok());
+  CHECK(problems->empty());
+}
+
+TEST_CASE("clustering at ingest: a commit across a window boundary keeps each window's events apart") {
+  // 40 minutes of connections, one a second, from 20 minutes before the
+  // hour: one append, one commit, two partition windows.
+  std::vector<model::event> events;
+  const std::int64_t hour = 3600 * sec;
+  for (std::uint64_t n = 0; n < 2400; ++n) {
+    events.push_back(conn(epoch + hour - 1200 * sec + static_cast<std::int64_t>(n) * sec,
+                          static_cast<std::uint32_t>(n * 7919 % 200),
+                          static_cast<std::uint32_t>(1 + n % 7), 443, n));
+  }
+  temp_dir dir;
+  fake_clock clock{epoch};
+  auto opts = test_options(dir.path(), &clock);
+  store s = store_with(opts, events, events.size());
+  std::vector<std::filesystem::path> dirs;
+  for (const auto& e : std::filesystem::directory_iterator(opts.root / "parts")) {
+    dirs.push_back(e.path());
+  }
+  std::sort(dirs.begin(), dirs.end());
+  REQUIRE(dirs.size() == 2);
+  auto first = detail::partition::open(dirs[0], opts.partition_map_bytes, true);
+  auto second = detail::partition::open(dirs[1], opts.partition_map_bytes, true);
+  REQUIRE(first.ok());
+  REQUIRE(second.ok());
+  // The first window's partition was sealed and compacted into a new
+  // directory, so directory names do not give the order.
+  if ((*first)->meta().window_start > (*second)->meta().window_start) std::swap(first, second);
+  CHECK((*second)->meta().window_start == epoch + hour);
+  CHECK((*first)->meta().rows == 1200);
+  CHECK((*first)->meta().max_ts < epoch + hour);
+  CHECK((*second)->meta().rows == 1200);
+  CHECK((*second)->meta().min_ts == epoch + hour);
+  // The open window's events were reordered by host as they were cut into
+  // blocks (the first window's by compaction as well).
+  CHECK_FALSE((*second)->meta().sealed);
+  auto sums = (*second)->summaries();
+  REQUIRE(sums.ok());
+  REQUIRE(sums->size() > 2);
+  CHECK((*sums)[1].min_ts < (*sums)[0].max_ts);
+  CHECK(all(s).size() == events.size());
+}

@@ -1,9 +1,12 @@
 // The ingest pipeline: append() applies the rules, encodes kept events into
-// the open block of their class and hands them to subscriptions; commit()
-// writes finished blocks into the class's open raw partition in one durable
-// LMDB transaction each, rolling over to a new partition when the time
-// window or the size limit is passed (docs/timemachine.md, "Ingest").
+// the filling group of their class and hands them to subscriptions; a group
+// is cut into blocks, ordered by the cluster field, when it is full and at
+// each commit; commit() writes the blocks into the class's open raw
+// partition in one durable LMDB transaction each, rolling over to a new
+// partition when the time window or the size limit is passed
+// (docs/timemachine.md, "Ingest").
 #include <algorithm>
+#include <limits>
 
 #include "block/block.h"
 #include "coop/model/codec.h"
@@ -73,28 +76,79 @@ void store_impl::rebuild_routing() {
                               [](const rule& r) { return r.action == rule_action::project; });
 }
 
-void store_impl::finish_block(class_pending& cp) {
-  filling_block& ob = cp.current;
-  if (ob.records == 0) return;
-  block_in b;
-  // Sealed (compressed) by the commit, with the partition's dictionary.
-  const std::size_t capacity = ob.payload.capacity();
-  b.payload = std::move(ob.payload);
-  b.level = opts.compression_level;
-  b.records = ob.records;
-  b.weight = ob.records;
-  b.min_ts = ob.min_ts;
-  b.max_ts = ob.max_ts;
-  // Duplicate keys are removed by the commit (partition::write).
-  b.keys = std::move(ob.keys);
-  b.uid_hashes = std::move(ob.uids);
-  cp.blocks.push_back(std::move(b));
-  ob.payload.clear();
-  ob.payload.reserve(capacity);
-  ob.records = 0;
-  ob.keys.clear();
-  ob.block_keys.clear();
-  ob.uids.clear();
+std::optional<std::size_t> store_impl::cluster_field_of(
+    const std::shared_ptr<const model::schema>& s) {
+  if (opts.cluster_field.empty()) return std::nullopt;
+  for (const auto& [known, at] : cluster_at) {
+    if (known == s) return at;
+  }
+  std::optional<std::size_t> at = s->index_of(opts.cluster_field);
+  if (at && s->fields()[*at].ty.kind() != model::type_kind::address) at.reset();
+  if (cluster_at.size() >= 64) cluster_at.clear();  // bounded
+  cluster_at.emplace_back(s, at);
+  return at;
+}
+
+void store_impl::cut_group(class_pending& cp) {
+  filling_group& g = cp.group;
+  const std::size_t n = g.records.size();
+  if (n == 0) return;
+  g.order.resize(n);
+  for (std::size_t i = 0; i < n; ++i) g.order[i] = static_cast<std::uint32_t>(i);
+  if (!opts.cluster_field.empty()) {
+    std::stable_sort(g.order.begin(), g.order.end(), [&g](std::uint32_t x, std::uint32_t y) {
+      const auto& a = g.records[x];
+      const auto& b = g.records[y];
+      if (a.unset != b.unset) return b.unset;
+      if (a.hi != b.hi) return a.hi < b.hi;
+      return a.lo < b.lo;
+    });
+  }
+  const std::size_t per = std::max<std::size_t>(opts.block_events, 1);
+  for (std::size_t i = 0; i < n; i += per) {
+    const std::size_t end = std::min(n, i + per);
+    block_in b;
+    b.level = opts.compression_level;  // sealed (compressed) by the commit
+    std::size_t bytes = 0;
+    std::size_t uids = 0;
+    for (std::size_t j = i; j < end; ++j) {
+      bytes += g.records[g.order[j]].size;
+      uids += g.records[g.order[j]].has_uid ? 1 : 0;
+    }
+    b.payload.reserve(bytes);
+    b.uid_hashes.reserve(uids);
+    b.min_ts = std::numeric_limits<std::int64_t>::max();
+    b.max_ts = std::numeric_limits<std::int64_t>::min();
+    g.seen.clear();
+    for (std::size_t j = i; j < end; ++j) {
+      const auto& r = g.records[g.order[j]];
+      b.payload.append(g.buffer, r.begin, r.size);
+      b.min_ts = std::min(b.min_ts, r.ts);
+      b.max_ts = std::max(b.max_ts, r.ts);
+      if (r.has_uid) b.uid_hashes.push_back(r.uid_hash);
+      const auto record = static_cast<char>(j - i);
+      for (std::uint32_t k = r.keys_begin; k < r.keys_end; ++k) {
+        std::string& key = g.keys[k];
+        if (key.size() >= 2 && record_level_kind(key[0])) {
+          key.back() = record;  // the record's place in its new block
+        } else if (key[0] == 't') {
+          if (!g.seen.first_type(key)) continue;
+        } else if (key[0] == 'p' && key.size() == 4) {
+          const std::uint32_t code = std::uint32_t{static_cast<unsigned char>(key[1])} << 16 |
+                                     std::uint32_t{static_cast<unsigned char>(key[2])} << 8 |
+                                     static_cast<unsigned char>(key[3]);
+          if (!g.seen.first_port(code)) continue;
+        }
+        b.keys.push_back(std::move(key));
+      }
+    }
+    b.records = static_cast<std::uint32_t>(end - i);
+    b.weight = b.records;
+    cp.blocks.push_back(std::move(b));
+  }
+  g.buffer.clear();
+  g.records.clear();
+  g.keys.clear();
 }
 
 model::result<ingest_receipt> store_impl::append(std::span<const model::event> events) {
@@ -164,23 +218,43 @@ model::result<ingest_receipt> store_impl::append(std::span<const model::event> e
     auto it = class_of_type.find(e->type().name());
     const std::string& cls = it == class_of_type.end() ? std::string("default") : it->second;
     class_pending& cp = pending[cls];
-    filling_block& ob = cp.current;
-    if (ob.records == 0) {
-      ob.min_ts = ob.max_ts = e->ts.ns;
-    } else {
-      ob.min_ts = std::min(ob.min_ts, e->ts.ns);
-      ob.max_ts = std::max(ob.max_ts, e->ts.ns);
-    }
+    filling_group& g = cp.group;
+    // An event of a later partition window starts a new group, so that no
+    // block mixes two windows' events more than arrival order does.
+    const std::int64_t span = opts.partition_span.ns;
+    const std::int64_t window = span > 0 ? floor_to(e->ts.ns, span) : 0;
+    if (!g.records.empty() && window > g.window) cut_group(cp);
+    if (g.records.empty()) g.window = window;
+    filling_group::record rec;
+    rec.ts = e->ts.ns;
+    rec.begin = g.buffer.size();
     // Validated above: only a bug can fail here.
-    if (auto r = records.append(ob.payload, *e); !r) return r.err();
-    index_keys(*e, index, static_cast<std::uint8_t>(ob.records), ob.keys, &ob.block_keys);
-    ++ob.records;
-    if (!e->uid.empty()) ob.uids.push_back(stable_hash(e->uid));
+    if (auto r = records.append(g.buffer, *e); !r) return r.err();
+    rec.size = g.buffer.size() - rec.begin;
+    rec.keys_begin = static_cast<std::uint32_t>(g.keys.size());
+    index_keys(*e, index, 0, g.keys);
+    rec.keys_end = static_cast<std::uint32_t>(g.keys.size());
+    if (!e->uid.empty()) {
+      rec.has_uid = true;
+      rec.uid_hash = stable_hash(e->uid);
+    }
     const auto& sp = e->schema_ptr();
+    if (auto at = cluster_field_of(sp); at && *at < e->size()) {
+      if (const auto* a = e->field(*at).get_if<model::address>()) {
+        const std::string_view bytes(reinterpret_cast<const char*>(a->bytes().data()), 16);
+        rec.unset = false;
+        rec.hi = get_be64(bytes, 0);
+        rec.lo = get_be64(bytes, 8);
+      }
+    }
+    g.records.push_back(rec);
     if (std::find(cp.schemas.begin(), cp.schemas.end(), sp) == cp.schemas.end()) {
       cp.schemas.push_back(sp);
     }
-    if (ob.records >= opts.block_events) finish_block(cp);
+    if (g.records.size() >= std::size_t{cluster_group_blocks} * opts.block_events ||
+        g.buffer.size() >= group_bytes_limit) {
+      cut_group(cp);
+    }
     ++kept;
     ++rc.accepted;
     ++pending_events;
@@ -288,7 +362,7 @@ model::result<std::uint64_t> store_impl::commit() {
   std::uint64_t events = 0;
   {
     std::lock_guard lock(ingest_mu);
-    for (auto& [cls, cp] : pending) finish_block(cp);
+    for (auto& [cls, cp] : pending) cut_group(cp);
     work.swap(pending);
     batch = next_batch;
     events = pending_events;

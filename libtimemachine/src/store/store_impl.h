@@ -39,10 +39,40 @@ struct filling_block {
   std::vector<std::uint64_t> uids;
 };
 
+/// The records append() took since the last cut, before they are cut into
+/// blocks: by the commit, when the group holds cluster_group_blocks blocks'
+/// worth (or `group_bytes_limit`), or when an event of a later partition
+/// window arrives. With a cluster field the cut first orders the records by
+/// its value, arrival order kept among equals, so that one host's events
+/// share frames in the open partition too, not only once compaction has
+/// clustered it (docs/timemachine.md, "Clustering").
+struct filling_group {
+  struct record {
+    std::uint64_t hi = 0, lo = 0;  // the cluster address as big-endian halves
+    bool unset = true;             // no cluster address: sorts after the others
+    bool has_uid = false;
+    std::size_t begin = 0, size = 0;             // the stored record in `buffer`
+    std::uint32_t keys_begin = 0, keys_end = 0;  // its index keys in `keys`
+    std::int64_t ts = 0;
+    std::uint64_t uid_hash = 0;  // stable_hash of the uid
+  };
+  std::string buffer;             // stored records, back to back
+  std::vector<record> records;    // in arrival order
+  std::vector<std::string> keys;  // index_keys of each record, tagged as record 0
+  std::int64_t window = 0;        // the partition window of the first record
+  // Scratch of the cut, kept for its storage.
+  std::vector<std::uint32_t> order;
+  block_key_set seen;
+};
+
+/// Largest group of stored records cut at once (besides the
+/// cluster_group_blocks blocks' worth of events).
+inline constexpr std::size_t group_bytes_limit = std::size_t{64} << 20;
+
 /// What one storage class has pending for the next commit.
 struct class_pending {
   std::vector<block_in> blocks;   // finished blocks, in append order
-  filling_block current;             // the block being filled
+  filling_group group;            // records not cut into blocks yet
   std::vector<std::shared_ptr<const model::schema>> schemas;  // types seen in pending blocks
 };
 
@@ -93,6 +123,10 @@ struct store_impl {
   std::unique_ptr<reducer> reduce;
   record_writer records;  // encodes appended events (block/record.h)
   std::map<std::string, class_pending> pending;   // by class name
+  // Where the cluster field is, per schema seen (cluster_field_of); the
+  // pointers keep the schemas alive, so an address is never reused.
+  std::vector<std::pair<std::shared_ptr<const model::schema>, std::optional<std::size_t>>>
+      cluster_at;
   std::unordered_map<std::string, std::string> class_of_type;
   std::uint64_t next_batch = 0;     // last batch number handed out
   std::uint64_t pending_events = 0;
@@ -140,7 +174,12 @@ struct store_impl {
   // ingest.cc
   model::result<ingest_receipt> append(std::span<const model::event> events);
   model::result<std::uint64_t> commit();
-  void finish_block(class_pending& cp);
+  /// Cuts the class's filling group into blocks (clustered on
+  /// opts.cluster_field when set), appended to cp.blocks. Under ingest_mu.
+  void cut_group(class_pending& cp);
+  /// Where opts.cluster_field is in `s` (cached per schema); nullopt when
+  /// clustering is off or the type has no such address field.
+  std::optional<std::size_t> cluster_field_of(const std::shared_ptr<const model::schema>& s);
   model::result<void> seal_or_retire(partition& p);
   model::result<void> write_class(const std::string& cls, class_pending& cp, std::uint64_t batch);
   model::result<std::shared_ptr<partition>> open_partition_for(const std::string& cls,
