@@ -65,8 +65,14 @@ std::shared_ptr<const block_dictionary> partition::train_dictionary(
   std::vector<std::string_view> samples;
   std::size_t bytes = 0;
   std::uint64_t records = 0;
-  for (const auto& b : blocks) {
-    if (bytes >= sample_bytes) break;
+  // Blocks spread evenly over the commit, not its first ones: a commit's
+  // records are cut into blocks in cluster-field order, group by group, so
+  // its first blocks hold only one group's lowest addresses' events.
+  std::size_t total = 0;
+  for (const auto& b : blocks) total += b.payload.size();
+  const std::size_t stride = std::max<std::size_t>(1, total / sample_bytes);
+  for (std::size_t i = 0; i < blocks.size() && bytes < sample_bytes; i += stride) {
+    const auto& b = blocks[i];
     add_frames(b.payload, b.records, samples);
     bytes += b.payload.size();
     records += b.records;

@@ -40,7 +40,7 @@ struct filling_block {
 };
 
 /// The records append() took since the last cut, before they are cut into
-/// blocks: by the commit, when the group holds cluster_group_blocks blocks'
+/// blocks: by the commit, when the group holds ingest_group_blocks blocks'
 /// worth (or `group_bytes_limit`), or when an event of a later partition
 /// window arrives. With a cluster field the cut first orders the records by
 /// its value, arrival order kept among equals, so that one host's events
@@ -66,7 +66,7 @@ struct filling_group {
 };
 
 /// Largest group of stored records cut at once (besides the
-/// cluster_group_blocks blocks' worth of events).
+/// ingest_group_blocks blocks' worth of events).
 inline constexpr std::size_t group_bytes_limit = std::size_t{64} << 20;
 
 /// What one storage class has pending for the next commit.
