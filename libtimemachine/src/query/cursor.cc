@@ -20,7 +20,7 @@ struct cursor_state {
   // that reordering the heap never moves an event.
   struct held {
     std::int64_t ts;
-    std::uint64_t seq;   // arrival order, for a stable order among equal times
+    std::uint64_t seq;   // load order: equal times come out in stored order
     std::uint32_t slot;  // index into slots
     std::uint32_t tier;
   };
