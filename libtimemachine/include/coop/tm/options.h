@@ -50,14 +50,16 @@ struct store_options {
   /// false keeps sealed partitions as written (for comparisons and tests).
   bool compact_sealed = true;
 
-  /// The address field compaction clusters each sealed raw partition on:
-  /// within runs of about 64k events, records are reordered by this
-  /// field's value, so that a host lookup reads a few frames per run
-  /// instead of one frame per event (docs/timemachine.md, "Clustering").
-  /// Events without the field keep their order after the others. Default
-  /// "orig_h" (the connection originator of Zeek-style events); empty
-  /// keeps arrival order. Answers are the same either way; only the cost
-  /// of reading them changes.
+  /// The address field records are clustered on: ingest reorders each
+  /// group of about 16k appended events by this field's value as it cuts
+  /// them into blocks, and compaction reorders each sealed raw partition
+  /// again in runs of about 64k, so that a host lookup reads a few frames
+  /// per group or run instead of one frame per event (docs/timemachine.md,
+  /// "Clustering" and "Ingest"). Events without the field keep their order
+  /// after the others. Default "orig_h" (the connection originator of
+  /// Zeek-style events); empty keeps arrival order. Answers are the same
+  /// either way (events with equal timestamps come out in stored order);
+  /// only the cost of reading them changes.
   std::string cluster_field = "orig_h";
 
   /// String fields indexed by value, by field name in any event type
