@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "block/block.h"
@@ -108,6 +109,34 @@ std::vector<query_spec> queries() {
   return out;
 }
 
+// Every query of queries() answers `clustered` as it answers `plain`: the
+// same events in the same order, and the same counts.
+void check_same_answers(const store& plain, const store& clustered) {
+  for (const auto& q : queries()) {
+    CAPTURE(q.filter);
+    CHECK(answer(clustered, q) == answer(plain, q));
+    auto n_plain = plain.count(q);
+    auto n_clustered = clustered.count(q);
+    REQUIRE(n_plain.ok());
+    REQUIRE(n_clustered.ok());
+    CHECK(n_clustered->events == n_plain->events);
+  }
+}
+
+// The plans of the lookup "orig_h == <host h>" in both stores, after
+// checking that they read the same records.
+std::pair<query_estimate, query_estimate> host_estimates(const store& plain, const store& clustered,
+                                                         std::uint32_t h) {
+  query_spec q;
+  q.filter = "orig_h == " + host(h);
+  auto e_plain = plain.estimate(q);
+  auto e_clustered = clustered.estimate(q);
+  REQUIRE(e_plain.ok());
+  REQUIRE(e_clustered.ok());
+  CHECK(e_clustered->events_scanned == e_plain->events_scanned);
+  return {*e_plain, *e_clustered};
+}
+
 }  // namespace
 
 TEST_CASE("clustering: a sealed partition is reordered by orig_h and answers exactly as before") {
@@ -145,16 +174,7 @@ TEST_CASE("clustering: a sealed partition is reordered by orig_h and answers exa
     CHECK(records == events_total);
   }
 
-  for (const auto& q : queries()) {
-    CAPTURE(q.filter);
-    const auto want = answer(plain, q);
-    CHECK(answer(clustered, q) == want);
-    auto n_plain = plain.count(q);
-    auto n_clustered = clustered.count(q);
-    REQUIRE(n_plain.ok());
-    REQUIRE(n_clustered.ok());
-    CHECK(n_clustered->events == n_plain->events);
-  }
+  check_same_answers(plain, clustered);
   // The answers are not trivially empty, and time order holds across the
   // reordered blocks.
   {
@@ -192,16 +212,10 @@ TEST_CASE("clustering: a sealed partition is reordered by orig_h and answers exa
   }
   // What clustering is for: one host's events share blocks and frames.
   {
-    query_spec q;
-    q.filter = "orig_h == " + host(5);
-    auto e_plain = plain.estimate(q);
-    auto e_clustered = clustered.estimate(q);
-    REQUIRE(e_plain.ok());
-    REQUIRE(e_clustered.ok());
-    CHECK(e_clustered->events_scanned == e_plain->events_scanned);
-    CHECK(e_plain->blocks >= 90);
-    CHECK(e_clustered->blocks <= 4);
-    CHECK(e_clustered->bytes_read * 4 < e_plain->bytes_read);
+    const auto [e_plain, e_clustered] = host_estimates(plain, clustered, 5);
+    CHECK(e_plain.blocks >= 90);
+    CHECK(e_clustered.blocks <= 4);
+    CHECK(e_clustered.bytes_read * 4 < e_plain.bytes_read);
   }
   auto problems = clustered.verify();
   REQUIRE(problems.ok());
@@ -320,28 +334,14 @@ TEST_CASE("clustering at ingest: the open partition groups a host's events, answ
     REQUIRE(psums.ok());
     CHECK((*psums)[0].max_ts < (*psums)[1].min_ts);  // arrival order
   }
-  for (const auto& q : queries()) {
-    CAPTURE(q.filter);
-    CHECK(answer(clustered, q) == answer(plain, q));
-    auto n_plain = plain.count(q);
-    auto n_clustered = clustered.count(q);
-    REQUIRE(n_plain.ok());
-    REQUIRE(n_clustered.ok());
-    CHECK(n_clustered->events == n_plain->events);
-  }
+  check_same_answers(plain, clustered);
   {
-    query_spec q;
-    q.filter = "orig_h == " + host(5);
-    auto e_plain = plain.estimate(q);
-    auto e_clustered = clustered.estimate(q);
-    REQUIRE(e_plain.ok());
-    REQUIRE(e_clustered.ok());
-    CHECK(e_clustered->events_scanned == e_plain->events_scanned);
-    CHECK(e_plain->blocks >= 90);
+    const auto [e_plain, e_clustered] = host_estimates(plain, clustered, 5);
+    CHECK(e_plain.blocks >= 90);
     // About 20 of the host's events in each group of 4,096: one or two
     // blocks a group.
     const std::size_t groups = (events_total + group_events - 1) / group_events;
-    CHECK(e_clustered->blocks <= 2 * groups);
+    CHECK(e_clustered.blocks <= 2 * groups);
   }
   auto problems = clustered.verify();
   REQUIRE(problems.ok());
