@@ -137,16 +137,26 @@ std::pair<query_estimate, query_estimate> host_estimates(const store& plain, con
   return {*e_plain, *e_clustered};
 }
 
+// Options for two stores of the same events: one clustered on orig_h (the
+// default), one in arrival order.
+struct two_stores {
+  temp_dir dir_plain, dir_clustered;
+  fake_clock clock{epoch};
+  store_options plain_opts = test_options(dir_plain.path(), &clock);
+  store_options clustered_opts = test_options(dir_clustered.path(), &clock);
+  two_stores() {
+    plain_opts.cluster_field.clear();
+    REQUIRE(clustered_opts.cluster_field == "orig_h");  // the default
+  }
+};
+
 }  // namespace
 
 TEST_CASE("clustering: a sealed partition is reordered by orig_h and answers exactly as before") {
   const auto events = traffic();
-  temp_dir dir_plain, dir_clustered;
-  fake_clock clock{epoch};
-  auto plain_opts = test_options(dir_plain.path(), &clock);
-  plain_opts.cluster_field.clear();
-  auto clustered_opts = test_options(dir_clustered.path(), &clock);
-  REQUIRE(clustered_opts.cluster_field == "orig_h");  // the default
+  two_stores two;
+  const auto& plain_opts = two.plain_opts;
+  const auto& clustered_opts = two.clustered_opts;
   store plain = fill(plain_opts, events);
   store clustered = fill(clustered_opts, events);
   REQUIRE(plain.seal().ok());
@@ -287,17 +297,15 @@ TEST_CASE("clustering: a damaged source block leaves the partition as written an
 }
 
 // Clustering at ingest (libtimemachine/src/store/ingest.cc, cut_group):
-// the records of each commit, in groups of at most cluster_group_blocks
+// the records of each commit, in groups of at most ingest_group_blocks
 // blocks' worth, are cut into blocks in orig_h order, so that the open
 // partition, which compaction has not clustered yet, also keeps one host's
 // events together.
 TEST_CASE("clustering at ingest: the open partition groups a host's events, answers unchanged") {
   const auto events = traffic();
-  temp_dir dir_plain, dir_clustered;
-  fake_clock clock{epoch};
-  auto plain_opts = test_options(dir_plain.path(), &clock);
-  plain_opts.cluster_field.clear();
-  auto clustered_opts = test_options(dir_clustered.path(), &clock);
+  two_stores two;
+  const auto& plain_opts = two.plain_opts;
+  const auto& clustered_opts = two.clustered_opts;
   const std::size_t group_events = std::size_t{detail::ingest_group_blocks} * 64;
   // One append and one commit: the 20,000 events are cut in groups of
   // ingest_group_blocks blocks of 64 (the last one shorter).
